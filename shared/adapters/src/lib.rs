@@ -1,0 +1,21 @@
+//! Adapters for the ports of `crm_app`. This is the only crate that names `aws-sdk-*`.
+//!
+//! | port | embedded (local, fast tests) | AWS |
+//! |---|---|---|
+//! | Store | [`sqlite_store`] | [`dynamo_store`] |
+//! | Queue | [`embedded_queue`] | [`sqs_queue`] |
+//! | Blobs | [`folder_blobs`] | [`s3_blobs`] |
+//!
+//! [`wiring`] turns a `Config` into `Services`; [`bootstrap`] creates the AWS resources from the
+//! same definitions the template uses; [`lambda_sqs`] adapts SQS Lambda events to the job runner.
+
+pub mod aws;
+pub mod bootstrap;
+pub mod dynamo_store;
+pub mod embedded_queue;
+pub mod folder_blobs;
+pub mod lambda_sqs;
+pub mod s3_blobs;
+pub mod sqlite_store;
+pub mod sqs_queue;
+pub mod wiring;

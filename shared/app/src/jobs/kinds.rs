@@ -1,0 +1,119 @@
+//! The job types of each worker. Features add variants here; a variant's fields are its whole
+//! input, so a job can be replayed from its message alone.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::Job;
+use crate::queue::QueueName;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum MeterImportJob {
+    /// Proves the queue-to-worker path; does nothing.
+    Noop {},
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum BillingJob {
+    Noop {},
+    /// Fired by the monthly schedule: bill every tenant for the month that just ended.
+    MonthlyRun {
+        scheduled_time: DateTime<Utc>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum PenaltiesJob {
+    Noop {},
+    /// Fired by the daily schedule: accrue penalties on overdue debts.
+    DailyAccrual {
+        scheduled_time: DateTime<Utc>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DocumentsJob {
+    Noop {},
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum NotifyJob {
+    Noop {},
+}
+
+impl Job for MeterImportJob {
+    const QUEUE: QueueName = QueueName::MeterImport;
+    fn kind(&self) -> &'static str {
+        match self {
+            MeterImportJob::Noop {} => "noop",
+        }
+    }
+}
+
+impl Job for BillingJob {
+    const QUEUE: QueueName = QueueName::Billing;
+    fn kind(&self) -> &'static str {
+        match self {
+            BillingJob::Noop {} => "noop",
+            BillingJob::MonthlyRun { .. } => "monthly_run",
+        }
+    }
+}
+
+impl Job for PenaltiesJob {
+    const QUEUE: QueueName = QueueName::Penalties;
+    fn kind(&self) -> &'static str {
+        match self {
+            PenaltiesJob::Noop {} => "noop",
+            PenaltiesJob::DailyAccrual { .. } => "daily_accrual",
+        }
+    }
+}
+
+impl Job for DocumentsJob {
+    const QUEUE: QueueName = QueueName::Documents;
+    fn kind(&self) -> &'static str {
+        "noop"
+    }
+}
+
+impl Job for NotifyJob {
+    const QUEUE: QueueName = QueueName::Notify;
+    fn kind(&self) -> &'static str {
+        "noop"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Envelope;
+    use super::*;
+
+    #[test]
+    fn envelope_json_shape() {
+        let json = r#"{"tenant_id":null,"idempotency_key":"billing:2026-12","job":{"type":"monthly_run","scheduled_time":"2026-11-30T23:00:00Z"}}"#;
+        let envelope: Envelope<BillingJob> = serde_json::from_str(json).unwrap();
+        assert_eq!(envelope.job.kind(), "monthly_run");
+        assert_eq!(envelope.to_json(), json);
+    }
+
+    #[test]
+    fn unknown_fields_and_types_are_refused() {
+        for bad in [
+            r#"{"tenant_id":null,"idempotency_key":"k","job":{"type":"explode"}}"#,
+            r#"{"tenant_id":null,"idempotency_key":"k","job":{"type":"noop","x":1}}"#,
+            r#"{"tenant_id":"T#x","idempotency_key":"k","job":{"type":"noop"}}"#,
+            r#"{"idempotency_key":"k"}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<Envelope<BillingJob>>(bad).is_err(),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! Use cases over ports.
+//!
+//! The ports ([`store::Store`], [`queue::Queue`], [`blobs::Blobs`], [`clock::Clock`]) are traits
+//! here; `crm_adapters` implements them. Use cases get a [`Services`] and reach tenant data only
+//! through a tenant-scoped store handle.
+
+pub mod blobs;
+pub mod clock;
+pub mod config;
+pub mod health;
+pub mod jobs;
+pub mod keys;
+pub mod queue;
+pub mod scheduler;
+pub mod schedules;
+pub mod signing;
+pub mod store;
+
+use std::sync::Arc;
+
+use blobs::Blobs;
+use clock::{Clock, Ids};
+use queue::Queue;
+use signing::Signer;
+use store::Db;
+
+/// Everything a handler or job needs, cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    pub db: Db,
+    pub queue: Arc<dyn Queue>,
+    pub blobs: Arc<dyn Blobs>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn Ids>,
+    pub signer: Signer,
+    /// Deliveries of a failing job before it is dead-lettered.
+    pub max_receives: u32,
+}

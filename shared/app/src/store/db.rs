@@ -1,0 +1,177 @@
+//! The handles use cases hold: [`Db`] for the whole store, and the scoped handles that can
+//! touch only one tenant's (or the central) namespace.
+
+use std::sync::Arc;
+
+use super::{
+    Cursor, CursorSigner, Delete, Item, Key, Put, Query, Store, StoreError, Update, Write,
+};
+use crate::keys::Namespace;
+use crate::signing::Signer;
+use crm_domain::TenantId;
+
+#[derive(Clone)]
+pub struct Db {
+    store: Arc<dyn Store>,
+    cursors: CursorSigner,
+}
+
+impl Db {
+    pub fn new(store: Arc<dyn Store>, signer: &Signer) -> Self {
+        Self {
+            store,
+            cursors: CursorSigner::new(signer),
+        }
+    }
+
+    /// A handle that reads and writes only `tenant`'s items.
+    pub fn tenant(&self, tenant: &TenantId) -> TenantDb {
+        self.scoped(Namespace::tenant(tenant))
+    }
+
+    /// A handle for platform-wide items (tenants registry, domains, central users).
+    pub fn central(&self) -> CentralDb {
+        self.scoped(Namespace::Central)
+    }
+
+    fn scoped(&self, namespace: Namespace) -> ScopedDb {
+        ScopedDb {
+            store: self.store.clone(),
+            cursors: self.cursors.clone(),
+            namespace,
+        }
+    }
+
+    /// The unscoped port, for platform work that spans namespaces (health, tenant purge).
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+}
+
+/// One page of results and, when more may follow, the cursor for the next one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Page {
+    pub items: Vec<Item>,
+    pub next: Option<Cursor>,
+}
+
+pub type TenantDb = ScopedDb;
+pub type CentralDb = ScopedDb;
+
+/// A store handle confined to one namespace: every key it is given, in the table and in the
+/// indexes, must lie inside that namespace, or the call fails with [`StoreError::ForeignKey`]
+/// before reaching the store.
+#[derive(Clone)]
+pub struct ScopedDb {
+    store: Arc<dyn Store>,
+    cursors: CursorSigner,
+    namespace: Namespace,
+}
+
+impl ScopedDb {
+    pub fn namespace(&self) -> &Namespace {
+        &self.namespace
+    }
+
+    pub async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.check_pk(&key.pk)?;
+        self.store.get(key).await
+    }
+
+    pub async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+        for key in keys {
+            self.check_pk(&key.pk)?;
+        }
+        self.store.batch_get(keys).await
+    }
+
+    pub async fn put(&self, put: Put) -> Result<u64, StoreError> {
+        self.check_item(&put.item)?;
+        self.store.put(put).await
+    }
+
+    pub async fn update(&self, update: Update) -> Result<Item, StoreError> {
+        self.check_update(&update)?;
+        self.store.update(update).await
+    }
+
+    pub async fn delete(&self, delete: Delete) -> Result<(), StoreError> {
+        self.check_pk(&delete.key.pk)?;
+        self.store.delete(delete).await
+    }
+
+    pub async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        for write in &writes {
+            match write {
+                Write::Put(put) => self.check_item(&put.item)?,
+                Write::Update(update) => self.check_update(update)?,
+                Write::Delete(Delete { key, .. }) | Write::Check { key, .. } => {
+                    self.check_pk(&key.pk)?
+                }
+            }
+        }
+        self.store.transact(writes).await
+    }
+
+    pub async fn batch_write(&self, puts: Vec<Item>, deletes: Vec<Key>) -> Result<(), StoreError> {
+        for item in &puts {
+            self.check_item(item)?;
+        }
+        for key in &deletes {
+            self.check_pk(&key.pk)?;
+        }
+        self.store.batch_write(puts, deletes).await
+    }
+
+    /// Runs `query` from the position in `cursor` (which must have been issued for this same
+    /// index and partition).
+    pub async fn query(
+        &self,
+        mut query: Query,
+        cursor: Option<&Cursor>,
+    ) -> Result<Page, StoreError> {
+        self.check_pk(&query.pk)?;
+        query.start_after = match cursor {
+            Some(cursor) => {
+                let last = self.cursors.decode(&query, cursor)?;
+                self.check_pk(&last.table_key.pk)?;
+                Some(last)
+            }
+            None => None,
+        };
+        let raw = self.store.query(&query).await?;
+        let next = raw.last.map(|last| self.cursors.encode(&query, last));
+        Ok(Page {
+            items: raw.items,
+            next,
+        })
+    }
+
+    fn check_pk(&self, pk: &str) -> Result<(), StoreError> {
+        if self.namespace.owns(pk) {
+            Ok(())
+        } else {
+            Err(StoreError::ForeignKey { key: pk.to_owned() })
+        }
+    }
+
+    fn check_item(&self, item: &Item) -> Result<(), StoreError> {
+        self.check_pk(&item.key.pk)?;
+        for (_, key) in item.index_keys.iter() {
+            if let Some(key) = key {
+                self.check_pk(&key.pk)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn check_update(&self, update: &Update) -> Result<(), StoreError> {
+        self.check_pk(&update.key.pk)?;
+        for change in &update.changes {
+            if let super::Change::SetIndexKey(_, Some(key)) = change {
+                self.check_pk(&key.pk)?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,439 @@
+//! The `Store` port: items with DynamoDB semantics.
+//!
+//! An item has a table key (`pk`, `sk`), up to three optional index keys, a version managed by
+//! the store, an optional expiry time and a JSON body. Adapters (SQLite, DynamoDB) implement
+//! [`Store`]; use cases reach it through [`Db`] and its tenant-scoped handle [`TenantDb`], which
+//! add validated cursors and refuse keys of other tenants.
+
+mod cursor;
+mod db;
+pub mod table;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use cursor::{Cursor, CursorSigner};
+pub use db::{CentralDb, Db, Page, ScopedDb, TenantDb};
+pub use table::{GSI_COUNT, Index, TABLE, TableDef};
+
+/// The JSON body of an item. Money and other decimals are stored as strings.
+pub type Body = serde_json::Map<String, Value>;
+
+/// The most writes a transaction may hold (DynamoDB's limit).
+pub const MAX_TRANSACTION_ITEMS: usize = 100;
+/// The most keys a batch get may ask for (DynamoDB's limit).
+pub const MAX_BATCH_GET: usize = 100;
+/// The most items a query page may return.
+pub const MAX_PAGE_SIZE: u32 = 1000;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Key {
+    pub pk: String,
+    pub sk: String,
+}
+
+impl Key {
+    pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        Self {
+            pk: pk.into(),
+            sk: sk.into(),
+        }
+    }
+}
+
+/// Keys of the item in the global secondary indexes; `None` keeps it out of that index.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IndexKeys([Option<Key>; GSI_COUNT]);
+
+impl IndexKeys {
+    /// The item's key in `index`; for [`Index::Table`] there is none here (it is `Item::key`).
+    pub fn get(&self, index: Index) -> Option<&Key> {
+        index.gsi_slot().and_then(|slot| self.0[slot].as_ref())
+    }
+
+    pub fn set(&mut self, index: Index, key: Option<Key>) {
+        if let Some(slot) = index.gsi_slot() {
+            self.0[slot] = key;
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (Index, Option<&Key>)> {
+        Index::GSIS
+            .iter()
+            .zip(self.0.iter())
+            .map(|(index, key)| (*index, key.as_ref()))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Item {
+    pub key: Key,
+    pub index_keys: IndexKeys,
+    /// Incremented by the store on every write; 1 after the first.
+    pub version: u64,
+    /// Unix seconds after which the item is treated as absent (DynamoDB TTL).
+    pub expires_at: Option<i64>,
+    pub body: Body,
+}
+
+impl Item {
+    pub fn new(key: Key, body: Body) -> Self {
+        Self {
+            key,
+            index_keys: IndexKeys::default(),
+            version: 0,
+            expires_at: None,
+            body,
+        }
+    }
+
+    pub fn with_index(mut self, index: Index, key: Key) -> Self {
+        self.index_keys.set(index, Some(key));
+        self
+    }
+
+    pub fn expiring_at(mut self, unix_seconds: i64) -> Self {
+        self.expires_at = Some(unix_seconds);
+        self
+    }
+
+    /// The key that orders this item within `index`.
+    pub fn key_in(&self, index: Index) -> Option<&Key> {
+        match index {
+            Index::Table => Some(&self.key),
+            gsi => self.index_keys.get(gsi),
+        }
+    }
+
+    pub fn is_expired(&self, now_unix: i64) -> bool {
+        self.expires_at.is_some_and(|at| at <= now_unix)
+    }
+}
+
+/// What must hold about the current item for a write to happen. Expired items count as absent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Condition {
+    #[default]
+    None,
+    MustNotExist,
+    MustExist,
+    VersionEquals(u64),
+}
+
+impl Condition {
+    /// Whether the condition holds for an item currently at `version` (`None` when absent).
+    pub fn holds(self, current_version: Option<u64>) -> bool {
+        match self {
+            Condition::None => true,
+            Condition::MustNotExist => current_version.is_none(),
+            Condition::MustExist => current_version.is_some(),
+            Condition::VersionEquals(expected) => current_version == Some(expected),
+        }
+    }
+}
+
+/// Replace the whole item (its version becomes the previous one plus one).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Put {
+    pub item: Item,
+    pub condition: Condition,
+}
+
+/// Change parts of an item. Without a condition, an absent item is created from the changes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Update {
+    pub key: Key,
+    pub condition: Condition,
+    pub changes: Vec<Change>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    /// Set a top-level body field.
+    Set(String, Value),
+    /// Remove a top-level body field.
+    Remove(String),
+    /// Add to an integer body field, starting from 0 when absent (counters).
+    Increment(String, i64),
+    SetIndexKey(Index, Option<Key>),
+    SetExpiry(Option<i64>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Delete {
+    pub key: Key,
+    pub condition: Condition,
+}
+
+/// One write of a transaction. `Check` writes nothing; it only makes the transaction depend on a
+/// condition of another item (for example a uniqueness sentinel).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Write {
+    Put(Put),
+    Update(Update),
+    Delete(Delete),
+    Check { key: Key, condition: Condition },
+}
+
+impl Write {
+    pub fn key(&self) -> &Key {
+        match self {
+            Write::Put(put) => &put.item.key,
+            Write::Update(update) => &update.key,
+            Write::Delete(delete) => &delete.key,
+            Write::Check { key, .. } => key,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SortKey {
+    Any,
+    Equals(String),
+    BeginsWith(String),
+    /// Inclusive on both ends.
+    Between(String, String),
+}
+
+impl SortKey {
+    pub fn matches(&self, sk: &str) -> bool {
+        match self {
+            SortKey::Any => true,
+            SortKey::Equals(value) => sk == value,
+            SortKey::BeginsWith(prefix) => sk.starts_with(prefix.as_str()),
+            SortKey::Between(low, high) => low.as_str() <= sk && sk <= high.as_str(),
+        }
+    }
+}
+
+/// Where the previous page ended: the last item's key in the queried index and in the table
+/// (DynamoDB's `LastEvaluatedKey`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastKey {
+    pub index_key: Key,
+    pub table_key: Key,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Query {
+    pub index: Index,
+    pub pk: String,
+    pub sort: SortKey,
+    pub forward: bool,
+    pub limit: u32,
+    pub start_after: Option<LastKey>,
+}
+
+impl Query {
+    pub fn new(index: Index, pk: impl Into<String>) -> Self {
+        Self {
+            index,
+            pk: pk.into(),
+            sort: SortKey::Any,
+            forward: true,
+            limit: 100,
+            start_after: None,
+        }
+    }
+
+    pub fn sort(mut self, sort: SortKey) -> Self {
+        self.sort = sort;
+        self
+    }
+
+    pub fn backward(mut self) -> Self {
+        self.forward = false;
+        self
+    }
+
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = limit;
+        self
+    }
+}
+
+/// One page of a query as the adapter sees it. `last` is set when more items may follow.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct RawPage {
+    pub items: Vec<Item>,
+    pub last: Option<LastKey>,
+}
+
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum StoreError {
+    #[error("condition failed for {key:?}")]
+    ConditionFailed { key: Key },
+    /// Nothing was written; `failed` lists the positions of the writes whose condition failed.
+    #[error("transaction cancelled: conditions failed at positions {failed:?}")]
+    TransactionCancelled { failed: Vec<usize> },
+    /// Another transaction touched the same items at the same time; retrying may succeed.
+    #[error("transaction conflict, retry")]
+    TransactionConflict,
+    #[error("{what}: at most {limit} allowed, got {got}")]
+    TooMany {
+        what: &'static str,
+        limit: usize,
+        got: usize,
+    },
+    #[error("the same key appears twice in one request: {key:?}")]
+    DuplicateKey { key: Key },
+    #[error("invalid cursor: {0}")]
+    InvalidCursor(&'static str),
+    #[error("key {key:?} does not belong to this tenant")]
+    ForeignKey { key: String },
+    #[error("invalid request: {0}")]
+    Invalid(String),
+    /// The backing service is unreachable or throttling; the operation may be retried.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    #[error("store failure: {0}")]
+    Backend(String),
+}
+
+/// The storage port. Implementations must behave identically; `tests/it/store_conformance.rs`
+/// runs the same suite against each.
+#[async_trait]
+pub trait Store: Send + Sync {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError>;
+    /// Items for the keys that exist, in no particular order. At most [`MAX_BATCH_GET`] keys.
+    async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError>;
+    /// Returns the new version.
+    async fn put(&self, put: Put) -> Result<u64, StoreError>;
+    /// Returns the item as it is after the update.
+    async fn update(&self, update: Update) -> Result<Item, StoreError>;
+    async fn delete(&self, delete: Delete) -> Result<(), StoreError>;
+    /// All or nothing; at most [`MAX_TRANSACTION_ITEMS`] writes, each key at most once.
+    async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError>;
+    async fn query(&self, query: &Query) -> Result<RawPage, StoreError>;
+    /// Unconditional bulk writes for loads and purges: each put stores the item with version 1,
+    /// so use it only for items no one holds a version of. Not atomic as a whole.
+    async fn batch_write(&self, puts: Vec<Item>, deletes: Vec<Key>) -> Result<(), StoreError>;
+    /// A cheap round trip proving the store answers (health checks).
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// Checks shared by adapters before they talk to the backend.
+pub fn check_transaction(writes: &[Write]) -> Result<(), StoreError> {
+    if writes.is_empty() {
+        return Err(StoreError::Invalid(
+            "a transaction needs at least one write".into(),
+        ));
+    }
+    if writes.len() > MAX_TRANSACTION_ITEMS {
+        return Err(StoreError::TooMany {
+            what: "transaction writes",
+            limit: MAX_TRANSACTION_ITEMS,
+            got: writes.len(),
+        });
+    }
+    let mut seen = std::collections::HashSet::with_capacity(writes.len());
+    for write in writes {
+        if !seen.insert(write.key()) {
+            return Err(StoreError::DuplicateKey {
+                key: write.key().clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+pub fn check_batch_get(keys: &[Key]) -> Result<(), StoreError> {
+    if keys.len() > MAX_BATCH_GET {
+        return Err(StoreError::TooMany {
+            what: "batch get keys",
+            limit: MAX_BATCH_GET,
+            got: keys.len(),
+        });
+    }
+    Ok(())
+}
+
+pub fn check_query(query: &Query) -> Result<(), StoreError> {
+    if query.limit == 0 || query.limit > MAX_PAGE_SIZE {
+        return Err(StoreError::Invalid(format!(
+            "page size must be 1..={MAX_PAGE_SIZE}, got {}",
+            query.limit
+        )));
+    }
+    if let SortKey::Between(low, high) = &query.sort
+        && low > high
+    {
+        return Err(StoreError::Invalid(
+            "between: the lower bound is above the upper bound".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Applies update changes to an item's parts. Shared by adapters that update in process.
+pub fn apply_changes(item: &mut Item, changes: &[Change]) -> Result<(), StoreError> {
+    for change in changes {
+        match change {
+            Change::Set(field, value) => {
+                item.body.insert(field.clone(), value.clone());
+            }
+            Change::Remove(field) => {
+                item.body.remove(field);
+            }
+            Change::Increment(field, by) => {
+                let current = match item.body.get(field) {
+                    None | Some(Value::Null) => 0,
+                    Some(value) => value.as_i64().ok_or_else(|| {
+                        StoreError::Invalid(format!("cannot increment non-integer field `{field}`"))
+                    })?,
+                };
+                let next = current.checked_add(*by).ok_or_else(|| {
+                    StoreError::Invalid(format!("increment of `{field}` overflows"))
+                })?;
+                item.body.insert(field.clone(), Value::from(next));
+            }
+            Change::SetIndexKey(index, key) => item.index_keys.set(*index, key.clone()),
+            Change::SetExpiry(at) => item.expires_at = *at,
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_key_conditions() {
+        assert!(SortKey::BeginsWith("A#".into()).matches("A#1"));
+        assert!(!SortKey::BeginsWith("A#".into()).matches("B#1"));
+        assert!(SortKey::Between("b".into(), "d".into()).matches("d"));
+        assert!(!SortKey::Between("b".into(), "d".into()).matches("da"));
+    }
+
+    #[test]
+    fn transactions_refuse_duplicates_and_oversize() {
+        let put = |sk: &str| {
+            Write::Put(Put {
+                item: Item::new(Key::new("p", sk), Body::new()),
+                condition: Condition::None,
+            })
+        };
+        assert!(matches!(
+            check_transaction(&[put("a"), put("a")]),
+            Err(StoreError::DuplicateKey { .. })
+        ));
+        let many: Vec<Write> = (0..101).map(|i| put(&i.to_string())).collect();
+        assert!(matches!(
+            check_transaction(&many),
+            Err(StoreError::TooMany { .. })
+        ));
+        assert!(check_transaction(&many[..100]).is_ok());
+    }
+
+    #[test]
+    fn increments_start_from_zero_and_refuse_text() {
+        let mut item = Item::new(Key::new("p", "s"), Body::new());
+        apply_changes(&mut item, &[Change::Increment("n".into(), 5)]).unwrap();
+        apply_changes(&mut item, &[Change::Increment("n".into(), -2)]).unwrap();
+        assert_eq!(item.body["n"], Value::from(3));
+        item.body.insert("t".into(), Value::from("x"));
+        assert!(apply_changes(&mut item, &[Change::Increment("t".into(), 1)]).is_err());
+    }
+}

@@ -1,0 +1,8 @@
+//! End-to-end tests in one binary (one link, one shared moto server):
+//! adapter conformance on the embedded adapters and on the AWS emulator, HTTP flows on the
+//! embedded storage, worker entry points fed with the fixtures in `events/`, and infra checks.
+
+mod blob_conformance;
+mod queue_conformance;
+mod store_conformance;
+mod support;
