@@ -3,6 +3,8 @@
 //! embedded storage, worker entry points fed with the fixtures in `events/`, and infra checks.
 
 mod blob_conformance;
+mod infra;
 mod queue_conformance;
 mod store_conformance;
 mod support;
+mod workers;

@@ -1,1 +1,3 @@
+//! HTTP plumbing shared by the function crates.
 
+pub mod problem;
