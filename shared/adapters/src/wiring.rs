@@ -13,9 +13,10 @@ pub enum WiringError {
 }
 
 /// Reads the environment and connects every port.
-pub async fn services_from_env() -> Result<Services, WiringError> {
+pub async fn from_env() -> Result<(Config, Services), WiringError> {
     let config = Config::from_env()?;
-    services_from_config(&config).await
+    let services = services_from_config(&config).await?;
+    Ok((config, services))
 }
 
 pub async fn services_from_config(_config: &Config) -> Result<Services, WiringError> {

@@ -35,4 +35,8 @@ pub struct Services {
     pub signer: Signer,
     /// Deliveries of a failing job before it is dead-lettered.
     pub max_receives: u32,
+    /// Where users reach the platform (`https://crm.example.com`), for links in mail and files.
+    pub public_url: String,
+    /// Set on the embedded backend: blob links point at the `/_blobs` route, which must be served.
+    pub local_blob_links: Option<blobs::LocalBlobLinks>,
 }

@@ -109,7 +109,10 @@ impl Problem {
 }
 
 impl IntoResponse for Problem {
-    fn into_response(self) -> Response {
+    fn into_response(mut self) -> Response {
+        if self.request_id.is_none() {
+            self.request_id = crate::request_id::current();
+        }
         let status = self.status_code();
         let mut response = (status, Json(self)).into_response();
         response

@@ -1,0 +1,100 @@
+//! `crm dev`: the whole platform in one process. Every function's router is mounted in one
+//! server, every worker consumes its queue in a task, and the scheduler fires the same
+//! schedules as EventBridge Scheduler does in production.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use axum::Router;
+use crm_app::Services;
+use crm_app::config::Config;
+use crm_app::jobs::{ConsumerSettings, JobRunner, run_consumer};
+use crm_app::scheduler::run_scheduler;
+use crm_app::schedules::SCHEDULES;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+pub struct Options {
+    pub port: u16,
+    pub data_dir: PathBuf,
+    pub backend: String,
+}
+
+/// Every function's routes in one router, with the shared layers.
+pub fn platform_router(services: &Services) -> Router {
+    crm_web::serve::finish(
+        api::router(services.clone())
+            .merge(central::router(services.clone()))
+            .merge(webhooks::router(services.clone())),
+    )
+}
+
+/// One job runner per worker, each on its own queue.
+pub fn worker_runners(services: &Services) -> Vec<JobRunner> {
+    vec![
+        meter_import::runner(services.clone()),
+        billing::runner(services.clone()),
+        penalties::runner(services.clone()),
+        documents::runner(services.clone()),
+        notify::runner(services.clone()),
+    ]
+}
+
+fn config(options: &Options) -> anyhow::Result<Config> {
+    let listen = SocketAddr::from(([127, 0, 0, 1], options.port)).to_string();
+    let data_dir = options.data_dir.to_string_lossy().into_owned();
+    let config = Config::from_lookup(|name| match name {
+        "CRM_BACKEND" => Some(options.backend.clone()),
+        "CRM_DATA_DIR" => Some(data_dir.clone()),
+        "CRM_LISTEN" => Some(listen.clone()),
+        other => std::env::var(other).ok(),
+    })?;
+    Ok(config)
+}
+
+pub async fn run(options: Options) -> anyhow::Result<()> {
+    let config = config(&options)?;
+    let services = crm_adapters::wiring::services_from_config(&config)
+        .await
+        .context("could not start the platform")?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("could not listen on {}", config.listen))?;
+
+    let shutdown = CancellationToken::new();
+    let mut background = JoinSet::new();
+    for runner in worker_runners(&services) {
+        background.spawn(run_consumer(runner, ConsumerSettings::default(), shutdown.clone()));
+    }
+    background.spawn(run_scheduler(services.clone(), SCHEDULES, shutdown.clone()));
+
+    announce(&config, &services);
+    let stop = shutdown.clone();
+    axum::serve(listener, platform_router(&services))
+        .with_graceful_shutdown(async move {
+            crm_web::serve::shutdown_signal().await;
+            tracing::info!("shutting down: finishing requests and jobs in flight");
+            stop.cancel();
+        })
+        .await
+        .context("server failed")?;
+    shutdown.cancel();
+    while background.join_next().await.is_some() {}
+    tracing::info!("stopped");
+    Ok(())
+}
+
+#[expect(clippy::print_stdout, reason = "the dev server tells the person who started it where to go")]
+fn announce(config: &Config, services: &Services) {
+    let backend = match &config.backend {
+        crm_app::config::Backend::Embedded { data_dir } => format!("embedded, data in {}", data_dir.display()),
+        crm_app::config::Backend::Aws(aws) => format!("aws, table {}", aws.table),
+    };
+    println!();
+    println!("  CRM is running at {}", services.public_url);
+    println!("  API reference:    {}{}", services.public_url, api::DOCS_PATH);
+    println!("  Backend:          {backend}");
+    println!("  Stop with Ctrl-C.");
+    println!();
+}
