@@ -65,7 +65,11 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     let mut background = JoinSet::new();
     for runner in worker_runners(&services) {
-        background.spawn(run_consumer(runner, ConsumerSettings::default(), shutdown.clone()));
+        background.spawn(run_consumer(
+            runner,
+            ConsumerSettings::default(),
+            shutdown.clone(),
+        ));
     }
     background.spawn(run_scheduler(services.clone(), SCHEDULES, shutdown.clone()));
 
@@ -85,15 +89,24 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[expect(clippy::print_stdout, reason = "the dev server tells the person who started it where to go")]
+#[expect(
+    clippy::print_stdout,
+    reason = "the dev server tells the person who started it where to go"
+)]
 fn announce(config: &Config, services: &Services) {
     let backend = match &config.backend {
-        crm_app::config::Backend::Embedded { data_dir } => format!("embedded, data in {}", data_dir.display()),
+        crm_app::config::Backend::Embedded { data_dir } => {
+            format!("embedded, data in {}", data_dir.display())
+        }
         crm_app::config::Backend::Aws(aws) => format!("aws, table {}", aws.table),
     };
     println!();
     println!("  CRM is running at {}", services.public_url);
-    println!("  API reference:    {}{}", services.public_url, api::DOCS_PATH);
+    println!(
+        "  API reference:    {}{}",
+        services.public_url,
+        api::DOCS_PATH
+    );
     println!("  Backend:          {backend}");
     println!("  Stop with Ctrl-C.");
     println!();

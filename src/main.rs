@@ -10,7 +10,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "crm", version, about = "Multi-tenant CRM and billing for utility providers")]
+#[command(
+    name = "crm",
+    version,
+    about = "Multi-tenant CRM and billing for utility providers"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -53,12 +57,14 @@ async fn main() -> ExitCode {
             port,
             data_dir,
             backend,
-        } => dev::run(dev::Options {
-            port,
-            data_dir,
-            backend,
-        })
-        .await,
+        } => {
+            dev::run(dev::Options {
+                port,
+                data_dir,
+                backend,
+            })
+            .await
+        }
         Command::Bootstrap {
             endpoint_url,
             prefix,

@@ -7,7 +7,11 @@ use tracing_subscriber::EnvFilter;
 pub fn init() {
     let filter = std::env::var("RUST_LOG")
         .ok()
-        .or_else(|| std::env::var("AWS_LAMBDA_LOG_LEVEL").ok().map(|l| l.to_lowercase()))
+        .or_else(|| {
+            std::env::var("AWS_LAMBDA_LOG_LEVEL")
+                .ok()
+                .map(|l| l.to_lowercase())
+        })
         .and_then(|spec| EnvFilter::try_new(spec).ok())
         .unwrap_or_else(|| EnvFilter::new("info"));
     let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));

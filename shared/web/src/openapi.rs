@@ -8,7 +8,11 @@ use utoipa::openapi::OpenApi;
 use crate::assets;
 
 /// `GET <json_path>` answers the document; `GET <page_path>` renders it with the vendored Redoc.
-pub fn routes<S: Clone + Send + Sync + 'static>(doc: OpenApi, json_path: &'static str, page_path: &'static str) -> Router<S> {
+pub fn routes<S: Clone + Send + Sync + 'static>(
+    doc: OpenApi,
+    json_path: &'static str,
+    page_path: &'static str,
+) -> Router<S> {
     let json = doc.to_pretty_json().unwrap_or_else(|_| "{}".to_owned());
     let title = html_escape(&doc.info.title);
     let page = format!(
@@ -32,15 +36,27 @@ pub fn routes<S: Clone + Send + Sync + 'static>(doc: OpenApi, json_path: &'stati
             json_path,
             get(move || {
                 let json = json.clone();
-                async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], json).into_response() }
+                async move {
+                    (
+                        [(axum::http::header::CONTENT_TYPE, "application/json")],
+                        json,
+                    )
+                        .into_response()
+                }
             }),
         )
-        .route(page_path, get(move || {
-            let page = page.clone();
-            async move { Html(page) }
-        }))
+        .route(
+            page_path,
+            get(move || {
+                let page = page.clone();
+                async move { Html(page) }
+            }),
+        )
 }
 
 fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }

@@ -14,16 +14,25 @@ use crate::request_id;
 /// paths, an opaque 500 for panics, request ids and the request log line.
 pub fn finish(router: Router) -> Router {
     router
-        .fallback(|| async { Problem::not_found().detail("no such page or endpoint").into_response() })
-        .layer(CatchPanicLayer::custom(|_panic: Box<dyn std::any::Any + Send>| -> Response {
-            tracing::error!("handler panicked");
-            Problem::internal().into_response()
-        }))
+        .fallback(|| async {
+            Problem::not_found()
+                .detail("no such page or endpoint")
+                .into_response()
+        })
+        .layer(CatchPanicLayer::custom(
+            |_panic: Box<dyn std::any::Any + Send>| -> Response {
+                tracing::error!("handler panicked");
+                Problem::internal().into_response()
+            },
+        ))
         .layer(axum::middleware::from_fn(request_id::middleware))
 }
 
 /// Serves `router` (already [`finish`]ed) under Lambda or on `listen`.
-pub async fn serve(router: Router, listen: SocketAddr) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+pub async fn serve(
+    router: Router,
+    listen: SocketAddr,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
         return lambda_http::run(router).await;
     }
