@@ -107,18 +107,6 @@ impl FolderBlobs {
         self.write_bytes(&self.meta_path(key), &json).await
     }
 
-    /// The content type the blob was written with (`None` when absent or unknown).
-    pub async fn content_type(&self, key: &str) -> Result<Option<String>, BlobError> {
-        check_key(key)?;
-        let Some(json) = absent_as_none(tokio::fs::read(self.meta_path(key)).await)? else {
-            return Ok(None);
-        };
-        // A damaged sidecar loses only the type; the blob itself is still served.
-        Ok(serde_json::from_slice::<Sidecar>(&json)
-            .ok()
-            .map(|sidecar| sidecar.content_type))
-    }
-
     /// Every blob file under `dir` (recursively), as keys relative to `blobs/`.
     async fn walk(&self, dir: PathBuf) -> Result<Vec<BlobMeta>, BlobError> {
         let base = self.root.join("blobs");
@@ -193,9 +181,8 @@ impl Blobs for FolderBlobs {
 
     async fn delete(&self, key: &str) -> Result<(), BlobError> {
         check_key(key)?;
-        absent_as_none(tokio::fs::remove_file(self.blob_path(key)).await)?;
-        absent_as_none(tokio::fs::remove_file(self.meta_path(key)).await)?;
-        Ok(())
+        remove_file_if_present(&self.blob_path(key)).await?;
+        remove_file_if_present(&self.meta_path(key)).await
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<BlobMeta>, BlobError> {
@@ -228,7 +215,19 @@ impl Blobs for FolderBlobs {
     }
 
     async fn content_type(&self, key: &str) -> Result<Option<String>, BlobError> {
-        FolderBlobs::content_type(self, key).await
+        check_key(key)?;
+        // A sidecar can outlive its blob when a write fails after the type was written.
+        let blob = absent_as_none(tokio::fs::metadata(self.blob_path(key)).await)?;
+        if !blob.is_some_and(|metadata| metadata.is_file()) {
+            return Ok(None);
+        }
+        let Some(json) = absent_as_none(tokio::fs::read(self.meta_path(key)).await)? else {
+            return Ok(None);
+        };
+        // A damaged sidecar loses only the type; the blob itself is still served.
+        Ok(serde_json::from_slice::<Sidecar>(&json)
+            .ok()
+            .map(|sidecar| sidecar.content_type))
     }
 }
 
@@ -247,6 +246,19 @@ fn absent_as_none<T>(result: std::io::Result<T>) -> std::io::Result<Option<T>> {
         }
         Err(err) => Err(err),
     }
+}
+
+/// Removes a blob or sidecar file. A directory in its place is another key's folder, not this
+/// key, and stays (unlinking one fails with a different error per OS).
+async fn remove_file_if_present(path: &Path) -> Result<(), BlobError> {
+    let Some(metadata) = absent_as_none(tokio::fs::symlink_metadata(path).await)? else {
+        return Ok(());
+    };
+    if metadata.is_dir() {
+        return Ok(());
+    }
+    absent_as_none(tokio::fs::remove_file(path).await)?;
+    Ok(())
 }
 
 /// Best-effort cleanup of a temporary file after a failed write.
@@ -287,10 +299,21 @@ mod tests {
     async fn sidecars_and_temporary_files_are_not_listed() {
         let dir = tempfile::tempdir().unwrap();
         let blobs = blobs(dir.path());
-        blobs.put("a/x.csv", Bytes::from_static(b"1"), "text/csv").await.unwrap();
+        blobs
+            .put("a/x.csv", Bytes::from_static(b"1"), "text/csv")
+            .await
+            .unwrap();
         // A stray temporary file, as left by a crash mid-write.
-        tokio::fs::write(dir.path().join("tmp/stray"), b"half").await.unwrap();
-        let keys: Vec<_> = blobs.list("").await.unwrap().into_iter().map(|m| m.key).collect();
+        tokio::fs::write(dir.path().join("tmp/stray"), b"half")
+            .await
+            .unwrap();
+        let keys: Vec<_> = blobs
+            .list("")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.key)
+            .collect();
         assert_eq!(keys, ["a/x.csv"]);
         assert_eq!(
             blobs.content_type("a/x.csv").await.unwrap().as_deref(),
@@ -302,10 +325,19 @@ mod tests {
     async fn keys_that_look_like_sidecars_are_ordinary_blobs() {
         let dir = tempfile::tempdir().unwrap();
         let blobs = blobs(dir.path());
-        blobs.put("x", Bytes::from_static(b"1"), "text/plain").await.unwrap();
-        blobs.put("x.meta", Bytes::from_static(b"22"), "image/png").await.unwrap();
+        blobs
+            .put("x", Bytes::from_static(b"1"), "text/plain")
+            .await
+            .unwrap();
+        blobs
+            .put("x.meta", Bytes::from_static(b"22"), "image/png")
+            .await
+            .unwrap();
         assert_eq!(blobs.get("x").await.unwrap().unwrap(), "1");
-        assert_eq!(blobs.content_type("x").await.unwrap().as_deref(), Some("text/plain"));
+        assert_eq!(
+            blobs.content_type("x").await.unwrap().as_deref(),
+            Some("text/plain")
+        );
         assert_eq!(blobs.list("x").await.unwrap().len(), 2);
     }
 
@@ -313,20 +345,30 @@ mod tests {
     async fn a_folder_is_not_a_blob() {
         let dir = tempfile::tempdir().unwrap();
         let blobs = blobs(dir.path());
-        blobs.put("a/b", Bytes::from_static(b"1"), "text/plain").await.unwrap();
+        blobs
+            .put("a/b", Bytes::from_static(b"1"), "text/plain")
+            .await
+            .unwrap();
         assert!(blobs.get("a").await.unwrap().is_none());
         assert!(blobs.open("a").await.unwrap().is_none());
         assert!(blobs.get("a/b/c").await.unwrap().is_none());
         blobs.delete("a").await.unwrap();
         // The documented difference from S3: `a` cannot be a blob while `a/b` exists.
-        assert!(blobs.put("a", Bytes::from_static(b"2"), "text/plain").await.is_err());
+        assert!(
+            blobs
+                .put("a", Bytes::from_static(b"2"), "text/plain")
+                .await
+                .is_err()
+        );
     }
 
     #[cfg(unix)]
     #[tokio::test]
     async fn symlinks_are_not_followed() {
         let outside = tempfile::tempdir().unwrap();
-        tokio::fs::write(outside.path().join("secret"), b"s").await.unwrap();
+        tokio::fs::write(outside.path().join("secret"), b"s")
+            .await
+            .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let blobs = blobs(dir.path());
         blobs.ping().await.unwrap();

@@ -41,7 +41,11 @@ pub async fn create_bucket(sdk: &SdkConfig, bucket: &str) -> Result<(), BlobErro
     let client = crate::aws::s3_client(sdk);
     let mut request = client.create_bucket().bucket(bucket);
     // us-east-1 is the one region that refuses an explicit location constraint.
-    if let Some(region) = sdk.region().map(|r| r.as_ref()).filter(|r| *r != "us-east-1") {
+    if let Some(region) = sdk
+        .region()
+        .map(|r| r.as_ref())
+        .filter(|r| *r != "us-east-1")
+    {
         request = request.create_bucket_configuration(
             CreateBucketConfiguration::builder()
                 .location_constraint(BucketLocationConstraint::from(region))
@@ -50,10 +54,17 @@ pub async fn create_bucket(sdk: &SdkConfig, bucket: &str) -> Result<(), BlobErro
     }
     match request.send().await {
         Ok(_) => {}
-        Err(err) if err.as_service_error().is_some_and(|e| e.is_bucket_already_owned_by_you()) => {}
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_bucket_already_owned_by_you()) => {}
         // Some endpoints (us-east-1 emulators) answer "already exists" for our own bucket too;
         // it is ours if we can reach it.
-        Err(err) if err.as_service_error().is_some_and(|e| e.is_bucket_already_exists()) => {
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_bucket_already_exists()) =>
+        {
             client
                 .head_bucket()
                 .bucket(bucket)
@@ -190,7 +201,10 @@ impl Blobs for S3Blobs {
             found.extend(page.contents().iter().filter_map(|object| {
                 Some(BlobMeta {
                     key: object.key()?.to_owned(),
-                    size: object.size().and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
+                    size: object
+                        .size()
+                        .and_then(|n| u64::try_from(n).ok())
+                        .unwrap_or(0),
                     last_modified: object.last_modified().and_then(to_chrono),
                 })
             }));

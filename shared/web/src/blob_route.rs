@@ -72,7 +72,11 @@ async fn download(
             LinkRejected::Expired => link_expired(),
         })?;
 
-    let reader = state.blobs.open(&key).await.map_err(|err| storage_problem(&key, &err))?;
+    let reader = state
+        .blobs
+        .open(&key)
+        .await
+        .map_err(|err| storage_problem(&key, &err))?;
     let Some(reader) = reader else {
         return Err(Problem::not_found().detail("The file behind this link no longer exists."));
     };
@@ -86,12 +90,21 @@ async fn download(
     Ok((
         StatusCode::OK,
         [
-            (header::CONTENT_TYPE, content_type_header(content_type.as_deref())),
+            (
+                header::CONTENT_TYPE,
+                content_type_header(content_type.as_deref()),
+            ),
             (header::CONTENT_DISPOSITION, attachment(file_name(&key))),
-            (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            ),
             // Uploaded files are served from our own origin: never let a browser sniff one
             // into HTML or script.
-            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
         ],
         body,
     )
@@ -242,7 +255,10 @@ mod tests {
             Ok(())
         }
         async fn content_type(&self, key: &str) -> Result<Option<String>, BlobError> {
-            Ok(self.entry(key).map(|(_, ct)| ct).filter(|ct| !ct.is_empty()))
+            Ok(self
+                .entry(key)
+                .map(|(_, ct)| ct)
+                .filter(|ct| !ct.is_empty()))
         }
     }
 
@@ -298,7 +314,8 @@ mod tests {
     #[tokio::test]
     async fn a_valid_link_streams_the_blob_as_an_attachment() {
         let f = fixture();
-        f.put("exports/demo/list.csv", b"a;b\n1;2\n", "text/csv").await;
+        f.put("exports/demo/list.csv", b"a;b\n1;2\n", "text/csv")
+            .await;
         let (status, headers, body) = f.get(&f.link("exports/demo/list.csv", NOW + 60)).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body, "a;b\n1;2\n");
@@ -341,8 +358,13 @@ mod tests {
     #[tokio::test]
     async fn a_valid_link_to_an_absent_blob_is_not_found() {
         let f = fixture();
-        let (status, code) = f.problem_code(&f.link("exports/demo/gone.csv", NOW + 60)).await;
-        assert_eq!((status, code.as_str()), (StatusCode::NOT_FOUND, "not_found"));
+        let (status, code) = f
+            .problem_code(&f.link("exports/demo/gone.csv", NOW + 60))
+            .await;
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::NOT_FOUND, "not_found")
+        );
     }
 
     #[tokio::test]
@@ -350,8 +372,13 @@ mod tests {
         let f = fixture();
         f.put("exports/demo/list.csv", b"x", "text/csv").await;
         for expires_at in [NOW, NOW - 3600] {
-            let (status, code) = f.problem_code(&f.link("exports/demo/list.csv", expires_at)).await;
-            assert_eq!((status, code.as_str()), (StatusCode::FORBIDDEN, "link_expired"));
+            let (status, code) = f
+                .problem_code(&f.link("exports/demo/list.csv", expires_at))
+                .await;
+            assert_eq!(
+                (status, code.as_str()),
+                (StatusCode::FORBIDDEN, "link_expired")
+            );
         }
     }
 
@@ -380,7 +407,11 @@ mod tests {
         ];
         for uri in cases {
             let (status, code) = f.problem_code(&uri).await;
-            assert_eq!((status, code.as_str()), (StatusCode::FORBIDDEN, "invalid_link"), "{uri}");
+            assert_eq!(
+                (status, code.as_str()),
+                (StatusCode::FORBIDDEN, "invalid_link"),
+                "{uri}"
+            );
         }
     }
 
@@ -389,6 +420,9 @@ mod tests {
         let f = fixture();
         let uri = format!("/_blobs/exports/demo/x?expires={}&signature=AAAA", NOW - 10);
         let (status, code) = f.problem_code(&uri).await;
-        assert_eq!((status, code.as_str()), (StatusCode::FORBIDDEN, "invalid_link"));
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::FORBIDDEN, "invalid_link")
+        );
     }
 }
