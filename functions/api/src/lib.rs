@@ -29,12 +29,18 @@ pub fn router(services: Services) -> Router {
     let (routes, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health))
         .split_for_parts();
-    let router = routes
+    let mut router = routes
         .route("/", get(home))
         .with_state(services.clone())
         .merge(crm_web::openapi::routes(doc, OPENAPI_PATH, DOCS_PATH))
         .merge(crm_web::assets::router());
-    // MERGE-BLOBS: mount crm_web::blob_route::router when services.local_blob_links is set.
+    if let Some(links) = services.local_blob_links.clone() {
+        router = router.merge(crm_web::blob_route::router(
+            services.blobs.clone(),
+            links,
+            services.clock.clone(),
+        ));
+    }
     router
 }
 

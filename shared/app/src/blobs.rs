@@ -65,6 +65,16 @@ pub fn check_key(key: &str) -> Result<(), BlobError> {
     }
 }
 
+/// Refuses list prefixes that [`check_key`] would refuse, except that the empty prefix (every
+/// blob) and one trailing `/` (a "folder") are fine.
+pub fn check_prefix(prefix: &str) -> Result<(), BlobError> {
+    if prefix.is_empty() {
+        return Ok(());
+    }
+    check_key(prefix.strip_suffix('/').unwrap_or(prefix))
+        .map_err(|_| BlobError::InvalidKey(prefix.to_owned()))
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlobMeta {
     pub key: String,
@@ -99,6 +109,12 @@ pub trait Blobs: Send + Sync {
     /// A URL anyone can GET the blob from until `expires_in` has passed.
     async fn presign_get(&self, key: &str, expires_in: Duration) -> Result<String, BlobError>;
     async fn ping(&self) -> Result<(), BlobError>;
+    /// The content type given when the blob was written, `None` when absent or unknown. The
+    /// local download route needs it; S3 presigned URLs carry it themselves.
+    async fn content_type(&self, key: &str) -> Result<Option<String>, BlobError> {
+        check_key(key)?;
+        Ok(None)
+    }
 }
 
 /// Signed, expiring links to `/_blobs/<key>` for the folder adapter, standing in for S3
@@ -110,6 +126,15 @@ pub struct LocalBlobLinks {
 }
 
 pub const LOCAL_BLOB_ROUTE: &str = "/_blobs";
+
+/// Why [`LocalBlobLinks::check`] refused a link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkRejected {
+    /// Not made by us for this key and expiry (tampered, truncated, or another key's link).
+    Invalid,
+    /// Genuine, but its time has passed.
+    Expired,
+}
 
 impl LocalBlobLinks {
     pub fn new(base_url: &str, signer: &Signer) -> Self {
@@ -130,10 +155,28 @@ impl LocalBlobLinks {
 
     /// Whether a link for `key` with these query values is genuine and still valid at `now`.
     pub fn verify(&self, key: &str, expires_at: i64, signature: &str, now: i64) -> bool {
-        now < expires_at
-            && self
-                .signer
-                .verify(Self::message(key, expires_at).as_bytes(), signature)
+        self.check(key, expires_at, signature, now).is_ok()
+    }
+
+    /// Like [`Self::verify`], but says why a link is refused. The signature is checked first,
+    /// so a forged link is never reported as merely expired.
+    pub fn check(
+        &self,
+        key: &str,
+        expires_at: i64,
+        signature: &str,
+        now: i64,
+    ) -> Result<(), LinkRejected> {
+        if !self
+            .signer
+            .verify(Self::message(key, expires_at).as_bytes(), signature)
+        {
+            return Err(LinkRejected::Invalid);
+        }
+        if now >= expires_at {
+            return Err(LinkRejected::Expired);
+        }
+        Ok(())
     }
 
     fn message(key: &str, expires_at: i64) -> String {
@@ -186,5 +229,23 @@ mod tests {
         assert!(!links.verify("exports/demo/a b.csv", 1_000, signature, 1_000));
         assert!(!links.verify("exports/other/a b.csv", 1_000, signature, 999));
         assert!(!links.verify("exports/demo/a b.csv", 2_000, signature, 999));
+        assert_eq!(
+            links.check("exports/demo/a b.csv", 1_000, signature, 1_000),
+            Err(LinkRejected::Expired)
+        );
+        assert_eq!(
+            links.check("exports/demo/a b.csv", 2_000, signature, 3_000),
+            Err(LinkRejected::Invalid)
+        );
+    }
+
+    #[test]
+    fn prefixes() {
+        for good in ["", "imports/", "imports/demo/20", "imports/demo/"] {
+            assert!(check_prefix(good).is_ok(), "{good:?}");
+        }
+        for bad in ["/", "../", "a//", "a/../", "/abs", "a\\b"] {
+            assert!(check_prefix(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! health, OpenAPI serving, static assets, and serving under Lambda or locally.
 
 pub mod assets;
+pub mod blob_route;
 pub mod extract;
 pub mod health;
 pub mod logging;
