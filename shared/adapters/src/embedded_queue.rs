@@ -101,6 +101,10 @@ impl EmbeddedQueue {
     }
 }
 
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "by value so it reads `map_err(sqlite)`"
+)]
 fn sqlite(e: rusqlite::Error) -> QueueError {
     QueueError::Unavailable(format!("embedded queue: {e}"))
 }

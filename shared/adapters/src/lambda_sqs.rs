@@ -115,7 +115,7 @@ pub async fn worker_main(make_runner: fn(Services) -> JobRunner) -> ExitCode {
     let services = match crate::wiring::services_from_env().await {
         Ok(services) => services,
         Err(e) => {
-            error!(error = %e, "worker cannot start: {e}");
+            error!(error = %e, "worker cannot start");
             return ExitCode::FAILURE;
         }
     };
@@ -180,5 +180,47 @@ async fn shutdown_signal() -> std::io::Result<()> {
     #[cfg(not(unix))]
     {
         tokio::signal::ctrl_c().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(receive_count: Option<&str>) -> SqsMessage {
+        let mut record = SqsMessage::default();
+        record.message_id = Some("m-1".into());
+        record.receipt_handle = Some("r-1".into());
+        record.body = Some("{}".into());
+        if let Some(count) = receive_count {
+            record
+                .attributes
+                .insert("ApproximateReceiveCount".into(), count.into());
+        }
+        record
+    }
+
+    #[test]
+    fn receive_count_comes_from_the_attributes_and_defaults_to_one() {
+        let count = |raw| delivery(&record(raw)).map(|d| d.receive_count);
+        assert_eq!(count(Some("4")), Ok(4));
+        assert_eq!(count(None), Ok(1));
+        assert_eq!(count(Some("0")), Ok(1));
+        assert_eq!(count(Some("many")), Ok(1));
+    }
+
+    #[test]
+    fn records_without_id_or_body_are_refused() {
+        let mut no_id = record(None);
+        no_id.message_id = Some(String::new());
+        assert_eq!(delivery(&no_id), Err("message id"));
+        let mut no_body = record(None);
+        no_body.body = None;
+        assert_eq!(delivery(&no_body), Err("body"));
+        let ok = delivery(&record(Some("2"))).expect("usable");
+        assert_eq!(
+            (ok.message_id.as_str(), ok.receipt.as_str()),
+            ("m-1", "r-1")
+        );
     }
 }

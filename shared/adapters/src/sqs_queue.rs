@@ -153,10 +153,13 @@ fn string_attribute(value: impl Into<String>) -> Result<MessageAttributeValue, Q
         .map_err(|e| QueueError::Unavailable(format!("message attribute: {e}")))
 }
 
-fn system_attribute(message: &Message, name: MessageSystemAttributeName) -> Option<&str> {
+fn system_attribute<'m>(
+    message: &'m Message,
+    name: &MessageSystemAttributeName,
+) -> Option<&'m str> {
     message
         .attributes()
-        .and_then(|attributes| attributes.get(&name))
+        .and_then(|attributes| attributes.get(name))
         .map(String::as_str)
 }
 
@@ -168,9 +171,12 @@ fn message_attribute<'m>(message: &'m Message, name: &str) -> Option<&'m str> {
 }
 
 fn receive_count(message: &Message) -> u32 {
-    system_attribute(message, MessageSystemAttributeName::ApproximateReceiveCount)
-        .and_then(|count| count.parse().ok())
-        .unwrap_or(1)
+    system_attribute(
+        message,
+        &MessageSystemAttributeName::ApproximateReceiveCount,
+    )
+    .and_then(|count| count.parse().ok())
+    .unwrap_or(1)
 }
 
 fn to_delivery(message: &Message) -> Option<Delivery> {
