@@ -1,1 +1,41 @@
+//! The documents worker: renders PDFs (invoices, statements, reports) to the blob store. For now it handles only the `noop` job that proves the queue path.
 
+use async_trait::async_trait;
+use crm_app::Services;
+use crm_app::jobs::{DocumentsJob, Envelope, JobError, JobHandler, JobRunner};
+use tracing::info;
+
+pub struct Handler {
+    #[expect(
+        dead_code,
+        reason = "rendering writes to the blob store (a later issue)"
+    )]
+    services: Services,
+}
+
+impl Handler {
+    pub fn new(services: Services) -> Self {
+        Self { services }
+    }
+}
+
+#[async_trait]
+impl JobHandler for Handler {
+    type Job = DocumentsJob;
+
+    async fn handle(&self, envelope: Envelope<DocumentsJob>) -> Result<(), JobError> {
+        match envelope.job {
+            DocumentsJob::Noop {} => {
+                info!(idempotency_key = %envelope.idempotency_key, "noop job handled");
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The runner for this worker's queue, with the configured poison-message policy.
+pub fn runner(services: Services) -> JobRunner {
+    let queue = services.queue.clone();
+    let max_receives = services.max_receives;
+    JobRunner::new(Handler::new(services), queue, max_receives)
+}

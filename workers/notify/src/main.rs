@@ -1,1 +1,6 @@
-fn main() {}
+//! The notify worker binary: wiring only. The job handler lives in `lib.rs`.
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    crm_adapters::lambda_sqs::worker_main(notify::runner).await
+}
