@@ -77,7 +77,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     let stop = shutdown.clone();
     axum::serve(listener, platform_router(&services))
         .with_graceful_shutdown(async move {
-            crm_web::serve::shutdown_signal().await;
+            crm_adapters::runtime::shutdown_signal().await;
             tracing::info!("shutting down: finishing requests and jobs in flight");
             stop.cancel();
         })

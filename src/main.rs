@@ -51,7 +51,7 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    crm_web::logging::init();
+    crm_adapters::runtime::init_logging();
     let result = match Cli::parse().command {
         Command::Dev {
             port,

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    crm_web::logging::init();
+    crm_adapters::runtime::init_logging();
     let (config, services) = match crm_adapters::wiring::from_env().await {
         Ok(wired) => wired,
         Err(e) => {
@@ -13,7 +13,7 @@ async fn main() -> ExitCode {
         }
     };
     let router = crm_web::serve::finish(central::router(services));
-    match crm_web::serve::serve(router, config.listen).await {
+    match crm_web::serve::serve(router, config.listen, crm_adapters::runtime::shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "server failed");

@@ -1,23 +1,16 @@
-//! SQS Lambda events to the job runner, and the start-up every worker binary shares.
+//! SQS Lambda events to the job runner.
 //!
 //! Each record goes through [`JobRunner::process`], the same poison-message policy the local
 //! consumer follows. Records to retry are reported as batch item failures (the event source
 //! mapping needs `ReportBatchItemFailures`), so Lambda returns only them to the queue; the
 //! others, done or dead-lettered, are deleted by Lambda.
 
-use std::process::ExitCode;
-
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use crm_app::Services;
-use crm_app::jobs::{ConsumerSettings, JobRunner, Outcome, run_consumer};
+use crm_app::jobs::{JobRunner, Outcome};
 use crm_app::queue::Delivery;
 use futures::future::join_all;
 use lambda_runtime::{LambdaEvent, service_fn};
-use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
-
-/// Set by the Lambda runtime (and by `cargo lambda watch`); absent when run as a plain process.
-const RUNTIME_API_VAR: &str = "AWS_LAMBDA_RUNTIME_API";
 
 /// How one record ended, for the batch response and the batch summary.
 enum RecordOutcome {
@@ -106,81 +99,6 @@ pub async fn run_worker(runner: JobRunner) -> Result<(), lambda_runtime::Error> 
         async move { handle_sqs_event(&runner, event).await }
     }))
     .await
-}
-
-/// The whole `main` of a worker binary: logging, services from the environment, then the
-/// Lambda runtime when there is one, else the local consumer loop until Ctrl-C or SIGTERM.
-pub async fn worker_main(make_runner: fn(Services) -> JobRunner) -> ExitCode {
-    init_logging();
-    let services = match crate::wiring::services_from_env().await {
-        Ok(services) => services,
-        Err(e) => {
-            error!(error = %e, "worker cannot start");
-            return ExitCode::FAILURE;
-        }
-    };
-    let runner = make_runner(services);
-    let queue = runner.queue_name();
-    if std::env::var_os(RUNTIME_API_VAR).is_some() {
-        if let Err(e) = run_worker(runner).await {
-            error!(queue = queue.as_str(), error = %e, "lambda runtime stopped");
-            return ExitCode::FAILURE;
-        }
-    } else {
-        let shutdown = CancellationToken::new();
-        tokio::spawn(cancel_on_signal(shutdown.clone()));
-        run_consumer(runner, ConsumerSettings::default(), shutdown).await;
-    }
-    ExitCode::SUCCESS
-}
-
-/// Logs to stdout, filtered by `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG` (default info), as JSON
-/// when Lambda's log format is JSON. Lambda stamps each line itself, so the time is left out
-/// there.
-fn init_logging() {
-    use lambda_runtime::tracing::subscriber::{EnvFilter, fmt};
-
-    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
-        .or_else(|_| std::env::var("RUST_LOG"))
-        .unwrap_or_else(|_| "info".into());
-    let filter =
-        EnvFilter::try_new(level.to_ascii_lowercase()).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = fmt().with_env_filter(filter).with_target(false);
-    let in_lambda = std::env::var_os(RUNTIME_API_VAR).is_some();
-    let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
-    // A second initialisation (tests) fails harmlessly; the first subscriber stays.
-    let _ = match (json, in_lambda) {
-        (true, true) => builder.json().without_time().try_init(),
-        (true, false) => builder.json().try_init(),
-        (false, true) => builder.without_time().try_init(),
-        (false, false) => builder.try_init(),
-    };
-}
-
-async fn cancel_on_signal(shutdown: CancellationToken) {
-    if let Err(e) = shutdown_signal().await {
-        warn!(error = %e, "cannot listen for shutdown signals; the worker stops only when killed");
-        return;
-    }
-    info!("shutting down: finishing the job in hand");
-    shutdown.cancel();
-}
-
-/// Ctrl-C, or SIGTERM (what containers and process managers send).
-async fn shutdown_signal() -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut terminate = signal(SignalKind::terminate())?;
-        tokio::select! {
-            interrupted = tokio::signal::ctrl_c() => interrupted,
-            _ = terminate.recv() => Ok(()),
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await
-    }
 }
 
 #[cfg(test)]

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    crm_adapters::lambda_sqs::worker_main(billing::runner).await
+    crm_adapters::runtime::worker_main(billing::runner).await
 }
