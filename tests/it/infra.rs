@@ -305,24 +305,18 @@ fn role_statements(role_id: &str) -> Vec<&'static Value> {
         .collect()
 }
 
+/// Does the IAM action pattern `pattern` (`sqs:SendMessage`, `sqs:Send*`, `*`) cover `action`?
+fn action_matches(pattern: &str, action: &str) -> bool {
+    let (pattern, action) = (pattern.to_ascii_lowercase(), action.to_ascii_lowercase());
+    match pattern.strip_suffix('*') {
+        Some(prefix) => action.starts_with(prefix),
+        None => pattern == action,
+    }
+}
+
 /// Does some statement allow `action` on a resource equal to `target`?
 fn allows(statements: &[&Value], action: &str, target: &Cfn) -> bool {
-    statements.iter().any(|statement| {
-        let actions = as_strs(statement.get("Action"));
-        let action_ok = actions.iter().any(|a| {
-            a.eq_ignore_ascii_case(action)
-                || *a == "*"
-                || a.strip_suffix('*').is_some_and(|prefix| {
-                    action
-                        .to_ascii_lowercase()
-                        .starts_with(&prefix.to_ascii_lowercase())
-                })
-        });
-        action_ok
-            && as_list(statement.get("Resource"))
-                .into_iter()
-                .any(|r| &cfn(r) == target)
-    })
+    allowed_targets(statements, action).contains(target)
 }
 
 /// Resources some statement allows `action` on.
@@ -332,7 +326,7 @@ fn allowed_targets(statements: &[&Value], action: &str) -> Vec<Cfn> {
         .filter(|s| {
             as_strs(s.get("Action"))
                 .iter()
-                .any(|a| a.eq_ignore_ascii_case(action) || *a == "*" || *a == "sqs:*")
+                .any(|pattern| action_matches(pattern, action))
         })
         .flat_map(|s| as_list(s.get("Resource")).into_iter().map(cfn))
         .collect()
