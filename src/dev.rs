@@ -6,10 +6,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use axum::Router;
 use crm_app::Services;
 use crm_app::config::Config;
-use crm_app::jobs::{ConsumerSettings, JobRunner, run_consumer};
+use crm_app::jobs::{ConsumerSettings, run_consumer};
 use crm_app::scheduler::run_scheduler;
 use crm_app::schedules::SCHEDULES;
 use tokio::task::JoinSet;
@@ -19,26 +18,6 @@ pub struct Options {
     pub port: u16,
     pub data_dir: PathBuf,
     pub backend: String,
-}
-
-/// Every function's routes in one router, with the shared layers.
-pub fn platform_router(services: &Services) -> Router {
-    crm_web::serve::finish(
-        api::router(services.clone())
-            .merge(central::router(services.clone()))
-            .merge(webhooks::router(services.clone())),
-    )
-}
-
-/// One job runner per worker, each on its own queue.
-pub fn worker_runners(services: &Services) -> Vec<JobRunner> {
-    vec![
-        meter_import::runner(services.clone()),
-        billing::runner(services.clone()),
-        penalties::runner(services.clone()),
-        documents::runner(services.clone()),
-        notify::runner(services.clone()),
-    ]
 }
 
 fn config(options: &Options) -> anyhow::Result<Config> {
@@ -64,7 +43,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
 
     let shutdown = CancellationToken::new();
     let mut background = JoinSet::new();
-    for runner in worker_runners(&services) {
+    for runner in crm::platform::worker_runners(&services) {
         background.spawn(run_consumer(
             runner,
             ConsumerSettings::default(),
@@ -75,7 +54,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
 
     announce(&config, &services);
     let stop = shutdown.clone();
-    axum::serve(listener, platform_router(&services))
+    axum::serve(listener, crm::platform::router(&services))
         .with_graceful_shutdown(async move {
             crm_adapters::runtime::shutdown_signal().await;
             tracing::info!("shutting down: finishing requests and jobs in flight");

@@ -2,7 +2,9 @@
 //! adapter conformance on the embedded adapters and on the AWS emulator, HTTP flows on the
 //! embedded storage, worker entry points fed with the fixtures in `events/`, and infra checks.
 
+mod binaries;
 mod blob_conformance;
+mod functions;
 mod infra;
 mod queue_conformance;
 mod store_conformance;

@@ -14,7 +14,7 @@ use crm_app::queue::{DeadLetter, Queue, QueueName};
 use crm_app::schedules::SCHEDULES;
 use lambda_runtime::{Context, LambdaEvent};
 
-use crate::support::embedded_services::services;
+use crate::support::embedded::services;
 
 const MAX_RECEIVES: u32 = 3;
 

@@ -1,4 +1,4 @@
 //! Helpers shared by the end-to-end tests.
 
-pub mod embedded_services;
+pub mod embedded;
 pub mod moto;
