@@ -28,10 +28,12 @@ pub fn finish(router: Router) -> Router {
         .layer(axum::middleware::from_fn(request_id::middleware))
 }
 
-/// Serves `router` (already [`finish`]ed) under Lambda or on `listen`.
+/// Serves `router` (already [`finish`]ed) under Lambda, or on `listen` until `shutdown`
+/// resolves (requests in flight are finished first).
 pub async fn serve(
     router: Router,
     listen: SocketAddr,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
         return lambda_http::run(router).await;
