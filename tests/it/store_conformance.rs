@@ -178,7 +178,7 @@ fn expect_condition_failed<T: std::fmt::Debug>(
     }
 }
 
-fn is_foreign<T>(result: Result<T, StoreError>) -> bool {
+fn is_foreign<T>(result: &Result<T, StoreError>) -> bool {
     matches!(result, Err(StoreError::ForeignKey { .. }))
 }
 
@@ -846,20 +846,20 @@ async fn tenants_are_isolated(f: Fixture) -> Result<()> {
         .await?;
     let b_before = must_get(&b, &b_key).await?;
 
-    assert!(is_foreign(a.get(&b_key).await));
-    assert!(is_foreign(ab.get(&a_key).await));
-    assert!(is_foreign(f.db.central().get(&a_key).await));
+    assert!(is_foreign(&a.get(&b_key).await));
+    assert!(is_foreign(&ab.get(&a_key).await));
+    assert!(is_foreign(&f.db.central().get(&a_key).await));
     assert!(is_foreign(
-        a.batch_get(&[a_key.clone(), b_key.clone()]).await
+        &a.batch_get(&[a_key.clone(), b_key.clone()]).await
     ));
     assert!(is_foreign(
-        a.put(put(Item::new(b_key.clone(), Body::new()))).await
+        &a.put(put(Item::new(b_key.clone(), Body::new()))).await
     ));
     // Index keys are checked too: no writing into another tenant's index partitions.
     let sneaky = Item::new(a_key.clone(), Body::new()).with_index(Index::Gsi2, shared_index(&b));
-    assert!(is_foreign(a.put(put(sneaky.clone())).await));
+    assert!(is_foreign(&a.put(put(sneaky.clone())).await));
     assert!(is_foreign(
-        a.update(update(
+        &a.update(update(
             &b_key,
             Condition::None,
             vec![set("owner", json!("a"))]
@@ -868,9 +868,9 @@ async fn tenants_are_isolated(f: Fixture) -> Result<()> {
     ));
     let retarget = vec![Change::SetIndexKey(Index::Gsi1, Some(shared_index(&b)))];
     assert!(is_foreign(
-        a.update(update(&a_key, Condition::None, retarget)).await
+        &a.update(update(&a_key, Condition::None, retarget)).await
     ));
-    assert!(is_foreign(a.delete(delete(&b_key, Condition::None)).await));
+    assert!(is_foreign(&a.delete(delete(&b_key, Condition::None)).await));
     let mixed = vec![
         Write::Put(put(Item::new(
             key(&a, &["SUB", "2"], "PROFILE"),
@@ -878,18 +878,18 @@ async fn tenants_are_isolated(f: Fixture) -> Result<()> {
         ))),
         Write::Delete(delete(&b_key, Condition::None)),
     ];
-    assert!(is_foreign(a.transact(mixed).await));
+    assert!(is_foreign(&a.transact(mixed).await));
     assert_eq!(a.get(&key(&a, &["SUB", "2"], "PROFILE")).await?, None);
-    assert!(is_foreign(a.batch_write(vec![sneaky], Vec::new()).await));
+    assert!(is_foreign(&a.batch_write(vec![sneaky], Vec::new()).await));
     assert!(is_foreign(
-        a.batch_write(Vec::new(), vec![b_key.clone()]).await
+        &a.batch_write(Vec::new(), vec![b_key.clone()]).await
     ));
     assert!(is_foreign(
-        a.query(Query::new(Index::Table, b_key.pk.clone()), None)
+        &a.query(Query::new(Index::Table, b_key.pk.clone()), None)
             .await
     ));
     assert!(is_foreign(
-        a.query(Query::new(Index::Gsi1, shared_index(&b).pk), None)
+        &a.query(Query::new(Index::Gsi1, shared_index(&b).pk), None)
             .await
     ));
 

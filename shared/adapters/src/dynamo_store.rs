@@ -788,6 +788,7 @@ fn prior_condition(prior: &Prior, expr: &mut Expr) -> String {
     }
 }
 
+#[derive(Clone, Copy)]
 enum Version {
     /// One more than the stored version (0 when there is none).
     Next,
@@ -1160,6 +1161,7 @@ fn json_number(n: &str) -> Result<Value, StoreError> {
 
 // ---- errors ----
 
+#[expect(clippy::needless_pass_by_value, reason = "shaped for map_err")]
 fn build_error(error: aws_smithy_types::error::operation::BuildError) -> StoreError {
     StoreError::Backend(format!("request could not be built: {error}"))
 }

@@ -494,6 +494,7 @@ fn next_version(current: Option<&Item>) -> Result<u64, StoreError> {
     }
 }
 
+#[expect(clippy::needless_pass_by_value, reason = "shaped for map_err")]
 fn sql_error(error: rusqlite::Error) -> StoreError {
     match error.sqlite_error_code() {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
