@@ -716,6 +716,18 @@ async fn index_queries(f: Fixture) -> Result<()> {
             SortKey::Between("2024-01-02".into(), "2024-01-04".into()),
         ),
         (Index::Gsi3, by_date.clone(), SortKey::Any),
+        // Empty bounds: DynamoDB keys are never empty, so these are all or nothing or "up to".
+        (
+            Index::Gsi2,
+            by_date.clone(),
+            SortKey::BeginsWith(String::new()),
+        ),
+        (Index::Gsi2, by_date.clone(), SortKey::Equals(String::new())),
+        (
+            Index::Gsi2,
+            by_date.clone(),
+            SortKey::Between(String::new(), "2024-01-03".into()),
+        ),
         (
             Index::Table,
             pk(&t, &["SUB", "3"]),
@@ -735,6 +747,17 @@ async fn index_queries(f: Fixture) -> Result<()> {
             check_query(&t, &items, query.clone()).await?;
             check_query(&t, &items, query.backward()).await?;
         }
+    }
+    for bad in [
+        Query::new(Index::Gsi2, by_date.clone()).limit(0),
+        Query::new(Index::Gsi2, by_date.clone()).limit(1001),
+        Query::new(Index::Gsi2, by_date.clone()).sort(SortKey::Between("b".into(), "a".into())),
+    ] {
+        let result = t.query(bad.clone(), None).await;
+        ensure!(
+            matches!(result, Err(StoreError::Invalid(_))),
+            "{bad:?} gave {result:?}"
+        );
     }
     // A sanity check on the model itself: the ordering is by bytes.
     let query =
