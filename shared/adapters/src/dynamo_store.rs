@@ -305,7 +305,7 @@ impl Store for DynamoStore {
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
         let now = self.now();
         match self.get_raw(key).await? {
-            Some(attributes) => live(item_from_attributes(&attributes)?, now),
+            Some(attributes) => Ok(live(item_from_attributes(&attributes)?, now)),
             None => Ok(None),
         }
     }
@@ -325,7 +325,7 @@ impl Store for DynamoStore {
         let now = self.now();
         let mut items = Vec::with_capacity(unique.len());
         for attributes in self.batch_get_keys(unique).await? {
-            if let Some(item) = live(item_from_attributes(&attributes)?, now)? {
+            if let Some(item) = live(item_from_attributes(&attributes)?, now) {
                 items.push(item);
             }
         }
@@ -435,7 +435,7 @@ impl Store for DynamoStore {
                 .map_err(sdk_error)?;
             for attributes in out.items.unwrap_or_default() {
                 // The filter already dropped expired items; this guards the clock edge.
-                if let Some(item) = live(item_from_attributes(&attributes)?, now)? {
+                if let Some(item) = live(item_from_attributes(&attributes)?, now) {
                     items.push(item);
                 }
             }
@@ -991,8 +991,9 @@ fn condition_of(write: &Write) -> Condition {
     }
 }
 
-fn live(item: Item, now: i64) -> Result<Option<Item>, StoreError> {
-    Ok((!item.is_expired(now)).then_some(item))
+/// The item unless it has expired (DynamoDB deletes expired items only eventually).
+fn live(item: Item, now: i64) -> Option<Item> {
+    (!item.is_expired(now)).then_some(item)
 }
 
 fn backoff(round: u32) -> Duration {
