@@ -1,1 +1,771 @@
-//! (being written)
+//! The embedded `Store`: one SQLite file in WAL mode.
+//!
+//! One writer connection behind a mutex does every write inside one SQLite transaction (so
+//! conditions, versions and transactions are atomic); a few reader connections serve reads
+//! concurrently, which WAL allows. Calls are short and synchronous inside the async functions.
+//! The schema comes from [`TABLE`]; ordering is SQLite's BINARY collation, which compares UTF-8
+//! bytes like DynamoDB does.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+
+use async_trait::async_trait;
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, Transaction, TransactionBehavior};
+
+use crm_app::clock::{Clock, SystemClock};
+use crm_app::store::{
+    Body, Condition, Delete, Index, IndexKeys, Item, Key, LastKey, Put, Query, RawPage, SortKey,
+    Store, StoreError, TABLE, Update, Write, apply_changes, check_batch_get, check_batch_write,
+    check_query, check_transaction, check_update,
+};
+
+const READERS: usize = 4;
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// Queries build their SQL from a handful of shapes; keep every shape prepared.
+const STATEMENT_CACHE: usize = 128;
+/// Rows deleted per writer-lock hold by the sweeper, so writers are never blocked for long.
+const PURGE_CHUNK: usize = 1000;
+
+pub struct SqliteStore {
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+    clock: Arc<dyn Clock>,
+    sql: Statements,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").finish_non_exhaustive()
+    }
+}
+
+/// The fixed statements' text, built once from [`TABLE`].
+struct Statements {
+    /// Every column, in the order [`item_from_row`] reads them.
+    columns: String,
+    select_one: String,
+    upsert: String,
+    delete: String,
+}
+
+impl Statements {
+    fn new() -> Self {
+        let mut names = TABLE.key_attributes();
+        names.extend([TABLE.version, TABLE.ttl, TABLE.body]);
+        let columns = names.join(", ");
+        let placeholders = vec!["?"; names.len()].join(", ");
+        Self {
+            select_one: format!(
+                "SELECT {columns} FROM items WHERE {pk} = ?1 AND {sk} = ?2",
+                pk = TABLE.pk,
+                sk = TABLE.sk
+            ),
+            upsert: format!("INSERT OR REPLACE INTO items ({columns}) VALUES ({placeholders})"),
+            delete: format!(
+                "DELETE FROM items WHERE {pk} = ?1 AND {sk} = ?2",
+                pk = TABLE.pk,
+                sk = TABLE.sk
+            ),
+            columns,
+        }
+    }
+}
+
+/// The schema SQLite reports for the items table, for checks against [`TABLE`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SqliteSchema {
+    /// Column name and declared type, in table order.
+    pub columns: Vec<(String, String)>,
+    pub primary_key: Vec<String>,
+    pub indexes: Vec<SqliteIndex>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SqliteIndex {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub partial: bool,
+}
+
+impl SqliteStore {
+    /// Opens (creating when missing) the store file at `path` and its schema.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                StoreError::Backend(format!("cannot create {}: {e}", parent.display()))
+            })?;
+        }
+        let writer = connect(path)?;
+        writer
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(sql_error)?;
+        writer
+            .execute_batch(&TABLE.sqlite_schema())
+            .map_err(sql_error)?;
+        let readers = (0..READERS)
+            .map(|_| {
+                let reader = connect(path)?;
+                // Readers never write; a bug that tried would fail loudly instead of racing the writer.
+                reader
+                    .pragma_update(None, "query_only", true)
+                    .map_err(sql_error)?;
+                Ok(Mutex::new(reader))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(SqliteStore {
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
+            clock: Arc::new(SystemClock),
+            sql: Statements::new(),
+        })
+    }
+
+    /// Uses `clock` to decide which items have expired (tests move time forward).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Deletes items that expired at or before `now_unix`; returns how many. Runs in chunks so
+    /// requests keep being served while a large backlog is swept.
+    pub fn purge_expired(&self, now_unix: i64) -> Result<usize, StoreError> {
+        let sql = format!(
+            "DELETE FROM items WHERE ({pk}, {sk}) IN \
+             (SELECT {pk}, {sk} FROM items WHERE {ttl} IS NOT NULL AND {ttl} <= ?1 LIMIT ?2)",
+            pk = TABLE.pk,
+            sk = TABLE.sk,
+            ttl = TABLE.ttl
+        );
+        let mut total = 0;
+        loop {
+            let deleted = self.write(|tx| {
+                let mut stmt = tx.prepare_cached(&sql).map_err(sql_error)?;
+                stmt.execute(rusqlite::params![now_unix, PURGE_CHUNK as i64])
+                    .map_err(sql_error)
+            })?;
+            total += deleted;
+            if deleted < PURGE_CHUNK {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// The schema as SQLite reports it (`sqlite_master`, `pragma table_info`, `pragma index_info`).
+    pub fn schema(&self) -> Result<SqliteSchema, StoreError> {
+        let conn = self.reader();
+        let mut columns = Vec::new();
+        let mut primary_key = Vec::new();
+        let mut stmt = conn
+            .prepare("SELECT name, type, pk FROM pragma_table_info('items') ORDER BY cid")
+            .map_err(sql_error)?;
+        let mut rows = stmt.query([]).map_err(sql_error)?;
+        let mut key_positions = Vec::new();
+        while let Some(row) = rows.next().map_err(sql_error)? {
+            let name: String = row.get(0).map_err(sql_error)?;
+            let kind: String = row.get(1).map_err(sql_error)?;
+            let pk_position: i64 = row.get(2).map_err(sql_error)?;
+            if pk_position > 0 {
+                key_positions.push((pk_position, name.clone()));
+            }
+            columns.push((name, kind));
+        }
+        key_positions.sort();
+        primary_key.extend(key_positions.into_iter().map(|(_, name)| name));
+
+        let mut indexes = Vec::new();
+        let mut stmt = conn
+            .prepare(
+                "SELECT name, sql FROM sqlite_master \
+                 WHERE type = 'index' AND tbl_name = 'items' AND sql IS NOT NULL ORDER BY name",
+            )
+            .map_err(sql_error)?;
+        let defs: Vec<(String, String)> = stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .map_err(sql_error)?
+            .collect::<Result<_, _>>()
+            .map_err(sql_error)?;
+        for (name, sql) in defs {
+            let mut stmt = conn
+                .prepare("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")
+                .map_err(sql_error)?;
+            let columns = stmt
+                .query_map([&name], |row| row.get(0))
+                .map_err(sql_error)?
+                .collect::<Result<Vec<String>, _>>()
+                .map_err(sql_error)?;
+            let partial = sql.to_ascii_uppercase().contains(" WHERE ");
+            indexes.push(SqliteIndex {
+                name,
+                columns,
+                partial,
+            });
+        }
+        Ok(SqliteSchema {
+            columns,
+            primary_key,
+            indexes,
+        })
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now().timestamp()
+    }
+
+    /// A free reader connection, or the next one in turn when all are busy.
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        for offset in 0..self.readers.len() {
+            match self.readers[(start + offset) % self.readers.len()].try_lock() {
+                Ok(guard) => return guard,
+                Err(TryLockError::Poisoned(poisoned)) => return poisoned.into_inner(),
+                Err(TryLockError::WouldBlock) => {}
+            }
+        }
+        lock(&self.readers[start % self.readers.len()])
+    }
+
+    /// Runs `work` in one immediate transaction on the writer: committed when it returns `Ok`,
+    /// rolled back otherwise.
+    fn write<T>(
+        &self,
+        work: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = lock(&self.writer);
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql_error)?;
+        let value = work(&tx)?;
+        tx.commit().map_err(sql_error)?;
+        Ok(value)
+    }
+
+    /// The item at `key` unless it is absent or expired.
+    fn live_item(
+        &self,
+        conn: &Connection,
+        key: &Key,
+        now: i64,
+    ) -> Result<Option<Item>, StoreError> {
+        let mut stmt = conn
+            .prepare_cached(&self.sql.select_one)
+            .map_err(sql_error)?;
+        let item = stmt
+            .query_row([&key.pk, &key.sk], item_from_row)
+            .optional()
+            .map_err(sql_error)?
+            .transpose()?;
+        Ok(item.filter(|item| !item.is_expired(now)))
+    }
+
+    fn store_item(&self, conn: &Connection, item: &Item) -> Result<(), StoreError> {
+        let body = serde_json::to_string(&item.body)
+            .map_err(|e| StoreError::Invalid(format!("body is not serialisable: {e}")))?;
+        let version = i64::try_from(item.version)
+            .map_err(|_| StoreError::Backend("version out of range".into()))?;
+        let mut values: Vec<Option<&str>> = vec![Some(&item.key.pk), Some(&item.key.sk)];
+        for (_, key) in item.index_keys.iter() {
+            values.push(key.map(|k| k.pk.as_str()));
+            values.push(key.map(|k| k.sk.as_str()));
+        }
+        let mut stmt = conn.prepare_cached(&self.sql.upsert).map_err(sql_error)?;
+        for (position, value) in values.iter().enumerate() {
+            stmt.raw_bind_parameter(position + 1, value)
+                .map_err(sql_error)?;
+        }
+        let next = values.len() + 1;
+        stmt.raw_bind_parameter(next, version).map_err(sql_error)?;
+        stmt.raw_bind_parameter(next + 1, item.expires_at)
+            .map_err(sql_error)?;
+        stmt.raw_bind_parameter(next + 2, &body)
+            .map_err(sql_error)?;
+        stmt.raw_execute().map_err(sql_error)?;
+        Ok(())
+    }
+
+    fn delete_row(&self, conn: &Connection, key: &Key) -> Result<(), StoreError> {
+        let mut stmt = conn.prepare_cached(&self.sql.delete).map_err(sql_error)?;
+        stmt.execute([&key.pk, &key.sk]).map_err(sql_error)?;
+        Ok(())
+    }
+
+    /// Applies one write whose condition already held against `current` (the live item).
+    fn apply_write(
+        &self,
+        conn: &Connection,
+        write: Write,
+        current: Option<Item>,
+    ) -> Result<Option<Item>, StoreError> {
+        let next_version = next_version(current.as_ref())?;
+        match write {
+            Write::Put(Put { mut item, .. }) => {
+                item.version = next_version;
+                self.store_item(conn, &item)?;
+                Ok(Some(item))
+            }
+            Write::Update(update) => {
+                // An absent or expired item is rebuilt from nothing, like DynamoDB's UpdateItem
+                // on a missing item.
+                let mut item = current.unwrap_or_else(|| Item::new(update.key, Body::new()));
+                apply_changes(&mut item, &update.changes)?;
+                item.version = next_version;
+                self.store_item(conn, &item)?;
+                Ok(Some(item))
+            }
+            Write::Delete(delete) => {
+                self.delete_row(conn, &delete.key)?;
+                Ok(None)
+            }
+            Write::Check { .. } => Ok(None),
+        }
+    }
+
+    /// One write on its own: its condition, then the write, in one transaction.
+    fn write_one(&self, write: Write) -> Result<Option<Item>, StoreError> {
+        let now = self.now();
+        self.write(|tx| {
+            let current = self.live_item(tx, write.key(), now)?;
+            if !condition_of(&write).holds(current.as_ref().map(|i| i.version)) {
+                return Err(StoreError::ConditionFailed {
+                    key: write.key().clone(),
+                });
+            }
+            self.apply_write(tx, write, current)
+        })
+    }
+
+    fn run_query(&self, query: &Query, now: i64) -> Result<RawPage, StoreError> {
+        let plan = QueryPlan::new(query, now)?;
+        let sql = plan.sql(&self.sql.columns);
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(&sql).map_err(sql_error)?;
+        let rows = stmt
+            .query_map(
+                rusqlite::params_from_iter(plan.params.iter()),
+                item_from_row,
+            )
+            .map_err(sql_error)?;
+        let mut items = Vec::with_capacity(query.limit as usize + 1);
+        for row in rows {
+            items.push(row.map_err(sql_error)??);
+        }
+        Ok(page_from(items, query))
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        let now = self.now();
+        self.live_item(&self.reader(), key, now)
+    }
+
+    async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+        check_batch_get(keys)?;
+        let now = self.now();
+        let mut seen = std::collections::HashSet::with_capacity(keys.len());
+        let conn = self.reader();
+        let mut items = Vec::with_capacity(keys.len());
+        for key in keys {
+            if seen.insert(key)
+                && let Some(item) = self.live_item(&conn, key, now)?
+            {
+                items.push(item);
+            }
+        }
+        Ok(items)
+    }
+
+    async fn put(&self, put: Put) -> Result<u64, StoreError> {
+        let written = self.write_one(Write::Put(put))?;
+        written
+            .map(|item| item.version)
+            .ok_or_else(|| StoreError::Backend("put wrote nothing".into()))
+    }
+
+    async fn update(&self, update: Update) -> Result<Item, StoreError> {
+        check_update(&update)?;
+        self.write_one(Write::Update(update))?
+            .ok_or_else(|| StoreError::Backend("update wrote nothing".into()))
+    }
+
+    async fn delete(&self, delete: Delete) -> Result<(), StoreError> {
+        self.write_one(Write::Delete(delete)).map(|_| ())
+    }
+
+    async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        check_transaction(&writes)?;
+        for write in &writes {
+            if let Write::Update(update) = write {
+                check_update(update)?;
+            }
+        }
+        let now = self.now();
+        self.write(|tx| {
+            // Keys are distinct, so every condition is judged against the state before the
+            // transaction, and all failing positions are reported, as DynamoDB does.
+            let mut currents = Vec::with_capacity(writes.len());
+            let mut failed = Vec::new();
+            for (position, write) in writes.iter().enumerate() {
+                let current = self.live_item(tx, write.key(), now)?;
+                if !condition_of(write).holds(current.as_ref().map(|i| i.version)) {
+                    failed.push(position);
+                }
+                currents.push(current);
+            }
+            if !failed.is_empty() {
+                return Err(StoreError::TransactionCancelled { failed });
+            }
+            for (write, current) in writes.into_iter().zip(currents) {
+                self.apply_write(tx, write, current)?;
+            }
+            Ok(())
+        })
+    }
+
+    async fn query(&self, query: &Query) -> Result<RawPage, StoreError> {
+        check_query(query)?;
+        self.run_query(query, self.now())
+    }
+
+    async fn batch_write(&self, puts: Vec<Item>, deletes: Vec<Key>) -> Result<(), StoreError> {
+        check_batch_write(&puts, &deletes)?;
+        if puts.is_empty() && deletes.is_empty() {
+            return Ok(());
+        }
+        // One transaction for the whole batch: SQLite's cost is per commit, not per row.
+        self.write(|tx| {
+            for mut item in puts {
+                item.version = 1;
+                self.store_item(tx, &item)?;
+            }
+            for key in &deletes {
+                self.delete_row(tx, key)?;
+            }
+            Ok(())
+        })
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.reader()
+            .query_row("SELECT 1", [], |_| Ok(()))
+            .map_err(sql_error)
+    }
+}
+
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path).map_err(sql_error)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
+    // NORMAL is durable across application crashes in WAL mode; only an OS crash may lose the
+    // last commits, which is acceptable for the embedded store.
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(sql_error)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(conn)
+}
+
+/// A poisoned lock only means another request panicked; SQLite's own transaction rollback keeps
+/// the connection consistent, so keep serving.
+fn lock(mutex: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn condition_of(write: &Write) -> Condition {
+    match write {
+        Write::Put(put) => put.condition,
+        Write::Update(update) => update.condition,
+        Write::Delete(delete) => delete.condition,
+        Write::Check { condition, .. } => *condition,
+    }
+}
+
+fn next_version(current: Option<&Item>) -> Result<u64, StoreError> {
+    match current {
+        None => Ok(1),
+        Some(item) => item
+            .version
+            .checked_add(1)
+            .ok_or_else(|| StoreError::Backend("version overflow".into())),
+    }
+}
+
+#[expect(clippy::needless_pass_by_value, reason = "shaped for map_err")]
+fn sql_error(error: rusqlite::Error) -> StoreError {
+    match error.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+            StoreError::Unavailable(error.to_string())
+        }
+        _ => StoreError::Backend(error.to_string()),
+    }
+}
+
+/// Reads a row selected with [`Statements::columns`]. The outer `Result` is SQLite's, the inner
+/// one says whether the stored data makes sense.
+fn item_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Item, StoreError>> {
+    let pk: String = row.get(0)?;
+    let sk: String = row.get(1)?;
+    let mut index_keys = IndexKeys::default();
+    let mut column = 2;
+    for index in Index::GSIS {
+        let ipk: Option<String> = row.get(column)?;
+        let isk: Option<String> = row.get(column + 1)?;
+        column += 2;
+        match (ipk, isk) {
+            (Some(ipk), Some(isk)) => index_keys.set(index, Some(Key::new(ipk, isk))),
+            (None, None) => {}
+            _ => {
+                return Ok(Err(StoreError::Backend(format!(
+                    "item {pk:?}/{sk:?} has half an index key for {index:?}"
+                ))));
+            }
+        }
+    }
+    let version: i64 = row.get(column)?;
+    let expires_at: Option<i64> = row.get(column + 1)?;
+    let body: String = row.get(column + 2)?;
+    let Ok(version) = u64::try_from(version) else {
+        return Ok(Err(StoreError::Backend(format!(
+            "item {pk:?}/{sk:?} has a negative version"
+        ))));
+    };
+    let body: Body = match serde_json::from_str(&body) {
+        Ok(body) => body,
+        Err(e) => {
+            return Ok(Err(StoreError::Backend(format!(
+                "item {pk:?}/{sk:?} has a corrupt body: {e}"
+            ))));
+        }
+    };
+    Ok(Ok(Item {
+        key: Key::new(pk, sk),
+        index_keys,
+        version,
+        expires_at,
+        body,
+    }))
+}
+
+/// Keeps `limit` items and, when one more was fetched, marks where this page ended.
+fn page_from(mut items: Vec<Item>, query: &Query) -> RawPage {
+    let limit = query.limit as usize;
+    if items.len() <= limit {
+        return RawPage { items, last: None };
+    }
+    items.truncate(limit);
+    let last = items.last().and_then(|item| {
+        Some(LastKey {
+            index_key: item.key_in(query.index)?.clone(),
+            table_key: item.key.clone(),
+        })
+    });
+    RawPage { items, last }
+}
+
+/// The WHERE clause and parameters of one query, built together so positions always match.
+struct QueryPlan {
+    index_sk: &'static str,
+    is_table: bool,
+    forward: bool,
+    clauses: Vec<String>,
+    params: Vec<SqlValue>,
+}
+
+impl QueryPlan {
+    fn new(query: &Query, now: i64) -> Result<Self, StoreError> {
+        let (index_pk, index_sk) = query.index.key_attributes();
+        let mut plan = QueryPlan {
+            index_sk,
+            is_table: query.index == Index::Table,
+            forward: query.forward,
+            clauses: Vec::new(),
+            params: Vec::new(),
+        };
+        plan.push(format!("{index_pk} = ?"), [query.pk.clone()]);
+        match &query.sort {
+            SortKey::Any => {}
+            SortKey::Equals(value) => plan.push(format!("{index_sk} = ?"), [value.clone()]),
+            SortKey::BeginsWith(prefix) if prefix.is_empty() => {}
+            // A range, not LIKE: it uses the index and compares bytes exactly.
+            SortKey::BeginsWith(prefix) => match successor(prefix) {
+                Some(end) => plan.push(
+                    format!("{index_sk} >= ? AND {index_sk} < ?"),
+                    [prefix.clone(), end],
+                ),
+                None => plan.push(format!("{index_sk} >= ?"), [prefix.clone()]),
+            },
+            SortKey::Between(low, high) => plan.push(
+                format!("{index_sk} >= ? AND {index_sk} <= ?"),
+                [low.clone(), high.clone()],
+            ),
+        }
+        if let Some(after) = &query.start_after {
+            if after.index_key.pk != query.pk {
+                return Err(StoreError::InvalidCursor("issued for a different listing"));
+            }
+            plan.push_start_after(after);
+        }
+        plan.clauses
+            .push(format!("({ttl} IS NULL OR {ttl} > ?)", ttl = TABLE.ttl));
+        plan.params.push(SqlValue::Integer(now));
+        plan.params
+            .push(SqlValue::Integer(i64::from(query.limit) + 1));
+        Ok(plan)
+    }
+
+    fn push<const N: usize>(&mut self, clause: String, params: [String; N]) {
+        self.clauses.push(clause);
+        self.params.extend(params.map(SqlValue::Text));
+    }
+
+    /// Strictly after the cursor in the query's direction. On an index the position is the
+    /// whole (index sort key, table key) tuple, since index sort keys repeat.
+    fn push_start_after(&mut self, after: &LastKey) {
+        let op = if self.forward { ">" } else { "<" };
+        if self.is_table {
+            self.push(
+                format!("{} {op} ?", self.index_sk),
+                [after.table_key.sk.clone()],
+            );
+        } else {
+            self.push(
+                format!(
+                    "({}, {}, {}) {op} (?, ?, ?)",
+                    self.index_sk, TABLE.pk, TABLE.sk
+                ),
+                [
+                    after.index_key.sk.clone(),
+                    after.table_key.pk.clone(),
+                    after.table_key.sk.clone(),
+                ],
+            );
+        }
+    }
+
+    fn sql(&self, columns: &str) -> String {
+        let direction = if self.forward { "ASC" } else { "DESC" };
+        let order = if self.is_table {
+            format!("{} {direction}", self.index_sk)
+        } else {
+            format!(
+                "{isk} {direction}, {pk} {direction}, {sk} {direction}",
+                isk = self.index_sk,
+                pk = TABLE.pk,
+                sk = TABLE.sk
+            )
+        };
+        format!(
+            "SELECT {columns} FROM items WHERE {} ORDER BY {order} LIMIT ?",
+            self.clauses.join(" AND ")
+        )
+    }
+}
+
+/// The smallest string above every string that starts with `prefix`: the prefix with its last
+/// character incremented (dropping trailing characters that cannot be). `None` when no such
+/// string exists.
+fn successor(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32);
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SqliteStore::open(&dir.path().join("nested/store.db")).expect("open");
+        (dir, store)
+    }
+
+    #[test]
+    fn successor_bounds_every_extension_of_the_prefix() {
+        assert_eq!(successor("A#").as_deref(), Some("A$"));
+        assert_eq!(successor("az").as_deref(), Some("a{"));
+        assert_eq!(successor("a\u{D7FF}").as_deref(), Some("a\u{E000}"));
+        assert_eq!(successor("a\u{10FFFF}").as_deref(), Some("b"));
+        assert_eq!(successor("\u{10FFFF}"), None);
+        assert_eq!(successor(""), None);
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_body_is_a_backend_error_not_a_panic() {
+        let (_dir, store) = store();
+        let key = Key::new("p", "s");
+        lock(&store.writer)
+            .execute(
+                "INSERT INTO items (pk, sk, v, d) VALUES ('p', 's', 1, '{not json')",
+                [],
+            )
+            .expect("insert");
+        assert!(matches!(store.get(&key).await, Err(StoreError::Backend(_))));
+        let query = Query::new(Index::Table, "p");
+        assert!(matches!(
+            store.query(&query).await,
+            Err(StoreError::Backend(_))
+        ));
+    }
+
+    #[test]
+    fn queries_walk_the_index_without_sorting() {
+        let (_dir, store) = store();
+        let query = Query::new(Index::Gsi2, "T#a#X")
+            .sort(SortKey::BeginsWith("A".into()))
+            .backward();
+        let mut query = query;
+        query.start_after = Some(LastKey {
+            index_key: Key::new("T#a#X", "A5"),
+            table_key: Key::new("T#a#1", "s"),
+        });
+        let plan = QueryPlan::new(&query, 0).expect("plan");
+        let sql = format!("EXPLAIN QUERY PLAN {}", plan.sql(&store.sql.columns));
+        let conn = store.reader();
+        let mut stmt = conn.prepare(&sql).expect("explain");
+        let details: Vec<String> = stmt
+            .query_map(rusqlite::params_from_iter(plan.params.iter()), |row| {
+                row.get(3)
+            })
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("details");
+        let details = details.join("; ");
+        assert!(details.contains("USING INDEX gsi2"), "{details}");
+        assert!(!details.contains("TEMP B-TREE"), "{details}");
+    }
+
+    #[tokio::test]
+    async fn purge_removes_only_expired_items() {
+        let (_dir, store) = store();
+        let items = (0..2500)
+            .map(|i| {
+                let item = Item::new(Key::new("p", format!("{i:05}")), Body::new());
+                if i % 2 == 0 {
+                    item.expiring_at(100)
+                } else {
+                    item
+                }
+            })
+            .collect();
+        store.batch_write(items, Vec::new()).await.expect("load");
+        assert_eq!(store.purge_expired(99).expect("purge"), 0);
+        assert_eq!(store.purge_expired(100).expect("purge"), 1250);
+        let page = store
+            .query(&Query::new(Index::Table, "p").limit(1000))
+            .await
+            .expect("query");
+        assert_eq!(page.items.len(), 1000);
+        assert!(page.items.iter().all(|item| item.expires_at.is_none()));
+    }
+}

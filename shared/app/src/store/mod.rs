@@ -366,6 +366,46 @@ pub fn check_query(query: &Query) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Refuses an update that names the same target (body field, index, expiry) twice, or an empty
+/// field name. DynamoDB rejects overlapping paths in one update expression while an in-process
+/// adapter would apply them in order, so both adapters refuse them up front.
+pub fn check_update(update: &Update) -> Result<(), StoreError> {
+    let mut fields = std::collections::HashSet::new();
+    let mut indexes = std::collections::HashSet::new();
+    let mut expiry = false;
+    for change in &update.changes {
+        let repeated = match change {
+            Change::Set(field, _) | Change::Remove(field) | Change::Increment(field, _) => {
+                if field.is_empty() {
+                    return Err(StoreError::Invalid("an empty body field name".into()));
+                }
+                !fields.insert(field.as_str())
+            }
+            Change::SetIndexKey(index, _) => *index == Index::Table || !indexes.insert(*index),
+            Change::SetExpiry(_) => std::mem::replace(&mut expiry, true),
+        };
+        if repeated {
+            return Err(StoreError::Invalid(format!(
+                "update of {:?} changes the same target twice (or the table key)",
+                update.key
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a batch write that names a key twice: DynamoDB rejects duplicates within one request,
+/// and the outcome of a put and a delete of the same key would depend on the order of chunks.
+pub fn check_batch_write(puts: &[Item], deletes: &[Key]) -> Result<(), StoreError> {
+    let mut seen = std::collections::HashSet::with_capacity(puts.len() + deletes.len());
+    for key in puts.iter().map(|item| &item.key).chain(deletes) {
+        if !seen.insert(key) {
+            return Err(StoreError::DuplicateKey { key: key.clone() });
+        }
+    }
+    Ok(())
+}
+
 /// Applies update changes to an item's parts. Shared by adapters that update in process.
 pub fn apply_changes(item: &mut Item, changes: &[Change]) -> Result<(), StoreError> {
     for change in changes {
@@ -425,6 +465,38 @@ mod tests {
             Err(StoreError::TooMany { .. })
         ));
         assert!(check_transaction(&many[..100]).is_ok());
+    }
+
+    #[test]
+    fn updates_refuse_repeated_targets() {
+        let update = |changes: Vec<Change>| Update {
+            key: Key::new("p", "s"),
+            condition: Condition::None,
+            changes,
+        };
+        assert!(
+            check_update(&update(vec![
+                Change::Set("a".into(), Value::from(1)),
+                Change::Remove("b".into())
+            ]))
+            .is_ok()
+        );
+        assert!(
+            check_update(&update(vec![
+                Change::Set("a".into(), Value::from(1)),
+                Change::Remove("a".into())
+            ]))
+            .is_err()
+        );
+        assert!(
+            check_update(&update(vec![
+                Change::SetExpiry(None),
+                Change::SetExpiry(Some(1))
+            ]))
+            .is_err()
+        );
+        assert!(check_update(&update(vec![Change::SetIndexKey(Index::Table, None)])).is_err());
+        assert!(check_update(&update(vec![Change::Set(String::new(), Value::Null)])).is_err());
     }
 
     #[test]
