@@ -11,10 +11,6 @@
 #![expect(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 
 #[path = "../tests/it/support/moto.rs"]
-#[expect(
-    dead_code,
-    reason = "shared with the tests; the bench uses only part of it"
-)]
 mod moto;
 
 use std::sync::Arc;
@@ -279,7 +275,7 @@ async fn main() {
     if with_moto {
         let sdk = crm_adapters::aws::sdk_config_for_emulator(moto::endpoint()).await;
         let table = moto::unique_name("bench");
-        DynamoStore::create_table(&sdk, &table)
+        crm_adapters::dynamo_store::create_table(&sdk, &table)
             .await
             .expect("create table");
         let dynamo: Arc<dyn Store> = Arc::new(DynamoStore::new(&sdk, table));

@@ -7,7 +7,11 @@ use anyhow::Context;
 use crm_adapters::{aws, dynamo_store, s3_blobs, sqs_queue};
 use crm_app::queue::QueueName;
 
-pub async fn run(endpoint_url: Option<&str>, prefix: &str, max_receives: u32) -> anyhow::Result<()> {
+pub async fn run(
+    endpoint_url: Option<&str>,
+    prefix: &str,
+    max_receives: u32,
+) -> anyhow::Result<()> {
     let sdk = match endpoint_url {
         Some(url) => aws::sdk_config_for_emulator(url).await,
         None => aws::sdk_config_from_env().await,
@@ -36,10 +40,17 @@ pub async fn run(endpoint_url: Option<&str>, prefix: &str, max_receives: u32) ->
             .with_context(|| format!("queue {queue} was not created"))?;
         let suffix = queue.env_suffix();
         exports.push((format!("CRM_QUEUE_URL_{suffix}"), urls.url.clone()));
-        exports.push((format!("CRM_DLQ_URL_{suffix}"), urls.dead_letter_url.clone()));
+        exports.push((
+            format!("CRM_DLQ_URL_{suffix}"),
+            urls.dead_letter_url.clone(),
+        ));
     }
     if std::env::var("CRM_SIGNING_KEY").is_err() {
-        let key = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+        let key = format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
         exports.push(("CRM_SIGNING_KEY".to_owned(), key));
     }
     if let Some(url) = endpoint_url {
@@ -52,7 +63,10 @@ pub async fn run(endpoint_url: Option<&str>, prefix: &str, max_receives: u32) ->
     Ok(())
 }
 
-#[expect(clippy::print_stdout, reason = "the exports are the command's output, for `eval`")]
+#[expect(
+    clippy::print_stdout,
+    reason = "the exports are the command's output, for `eval`"
+)]
 fn print_exports(exports: &[(String, String)]) {
     for (name, value) in exports {
         println!("export {name}='{value}'");

@@ -47,8 +47,14 @@ impl Running {
             .expect("binary starts");
         let (sender, lines) = mpsc::channel();
         for stream in [
-            child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
-            child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
         ]
         .into_iter()
         .flatten()
@@ -74,7 +80,10 @@ impl Running {
                 Err(_) => break,
             }
         }
-        panic!("no line containing {text:?} within {within:?}; output:\n{}", seen.join("\n"));
+        panic!(
+            "no line containing {text:?} within {within:?}; output:\n{}",
+            seen.join("\n")
+        );
     }
 
     /// Sends `signal` (INT or TERM) and expects a clean exit.
@@ -90,7 +99,10 @@ impl Running {
                 assert!(status.success(), "exited with {status} after SIG{signal}");
                 return;
             }
-            assert!(Instant::now() < deadline, "did not stop within 20 s of SIG{signal}");
+            assert!(
+                Instant::now() < deadline,
+                "did not stop within 20 s of SIG{signal}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -162,7 +174,9 @@ async fn function_binaries_refuse_malformed_config_naming_the_variable() {
 async fn worker_binaries_consume_their_local_queue() {
     let noop = |queue: QueueName| -> String {
         match queue {
-            QueueName::MeterImport => Envelope::new(None, "smoke", MeterImportJob::Noop {}).to_json(),
+            QueueName::MeterImport => {
+                Envelope::new(None, "smoke", MeterImportJob::Noop {}).to_json()
+            }
             QueueName::Billing => Envelope::new(None, "smoke", BillingJob::Noop {}).to_json(),
             QueueName::Penalties => Envelope::new(None, "smoke", PenaltiesJob::Noop {}).to_json(),
             QueueName::Documents => Envelope::new(None, "smoke", DocumentsJob::Noop {}).to_json(),
@@ -171,7 +185,8 @@ async fn worker_binaries_consume_their_local_queue() {
     };
     for queue_name in QueueName::ALL {
         let data = tempfile::tempdir().expect("temp dir");
-        let queue = EmbeddedQueue::open(&data.path().join(crm_adapters::wiring::QUEUE_FILE), 5).expect("queue");
+        let queue = EmbeddedQueue::open(&data.path().join(crm_adapters::wiring::QUEUE_FILE), 5)
+            .expect("queue");
         queue
             .send(queue_name, OutgoingMessage::now(noop(queue_name)))
             .await
@@ -189,10 +204,19 @@ async fn crm_dev_serves_every_function_and_stops_cleanly_on_ctrl_c() {
     let data = tempfile::tempdir().expect("temp dir");
     let port = free_port();
     let mut command = Command::new(binary("crm"));
-    command.args(["dev", "--port", &port.to_string(), "--data-dir"]).arg(data.path());
+    command
+        .args(["dev", "--port", &port.to_string(), "--data-dir"])
+        .arg(data.path());
     let running = Running::start(command);
-    running.wait_for_line(&format!("CRM is running at http://127.0.0.1:{port}"), Duration::from_secs(30));
-    for health in ["/api/v1/health", "/central/api/v1/health", "/webhooks/health"] {
+    running.wait_for_line(
+        &format!("CRM is running at http://127.0.0.1:{port}"),
+        Duration::from_secs(30),
+    );
+    for health in [
+        "/api/v1/health",
+        "/central/api/v1/health",
+        "/webhooks/health",
+    ] {
         wait_healthy(&format!("http://127.0.0.1:{port}{health}")).await;
     }
     running.stop("INT");

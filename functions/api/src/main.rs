@@ -13,7 +13,13 @@ async fn main() -> ExitCode {
         }
     };
     let router = crm_web::serve::finish(api::router(services));
-    match crm_web::serve::serve(router, config.listen, crm_adapters::runtime::shutdown_signal()).await {
+    match crm_web::serve::serve(
+        router,
+        config.listen,
+        crm_adapters::runtime::shutdown_signal(),
+    )
+    .await
+    {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "server failed");

@@ -10,7 +10,7 @@ use crm_app::jobs::{JobRunner, Outcome};
 use crm_app::queue::Delivery;
 use futures::future::join_all;
 use lambda_runtime::{LambdaEvent, service_fn};
-use tracing::{error, info, warn};
+use tracing::{error, info};
 
 /// How one record ended, for the batch response and the batch summary.
 enum RecordOutcome {

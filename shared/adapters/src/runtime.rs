@@ -25,7 +25,9 @@ pub fn init_logging() {
         .and_then(|spec| EnvFilter::try_new(spec.to_ascii_lowercase()).ok())
         .unwrap_or_else(|| EnvFilter::new("info"));
     let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
     let installed = match (json, in_lambda()) {
         (true, true) => builder
             .json()

@@ -60,7 +60,9 @@ fn embedded(config: &Config, data_dir: &Path, public_url: String) -> Result<Serv
         .map_err(setup("data folder"))?;
     let key = match &config.signing_key {
         Some(key) => key.clone(),
-        None => load_or_create_key(&data_dir.join(SIGNING_KEY_FILE)).map_err(setup("signing key"))?,
+        None => {
+            load_or_create_key(&data_dir.join(SIGNING_KEY_FILE)).map_err(setup("signing key"))?
+        }
     };
     let signer = Signer::new(key.expose().as_bytes())
         .map_err(|e| e.to_string())
@@ -88,7 +90,11 @@ fn embedded(config: &Config, data_dir: &Path, public_url: String) -> Result<Serv
     })
 }
 
-async fn on_aws(config: &Config, aws: &AwsConfig, public_url: String) -> Result<Services, WiringError> {
+async fn on_aws(
+    config: &Config,
+    aws: &AwsConfig,
+    public_url: String,
+) -> Result<Services, WiringError> {
     // Config refuses the aws backend without a key, so this only guards the invariant.
     let key = config
         .signing_key

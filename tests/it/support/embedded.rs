@@ -35,7 +35,10 @@ impl Platform {
         let services = crm_adapters::wiring::services_from_config(&config)
             .await
             .expect("embedded services");
-        Self { services, _dir: dir }
+        Self {
+            services,
+            _dir: dir,
+        }
     }
 
     /// The embedded platform, but with a store that cannot be reached (a DynamoDB endpoint on
