@@ -3,7 +3,15 @@
 //! Nothing here performs I/O, awaits, or knows about AWS: every function is a plain
 //! computation that tests can call directly.
 
+pub mod colour;
+pub mod contact;
+pub mod hostname;
+mod newtype;
+pub mod requisites;
 pub mod schedule;
 pub mod tenant;
 
+pub use colour::HexColour;
+pub use contact::{Email, PhoneE164};
+pub use hostname::Hostname;
 pub use tenant::TenantId;
