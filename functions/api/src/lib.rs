@@ -32,7 +32,7 @@ pub fn router(services: Services) -> Router {
     let mut router = routes
         .route("/", get(home))
         .with_state(services.clone())
-        .merge(crm_web::openapi::routes(doc, OPENAPI_PATH, DOCS_PATH))
+        .merge(crm_web::openapi::routes(&doc, OPENAPI_PATH, DOCS_PATH))
         .merge(crm_web::assets::router());
     if let Some(links) = services.local_blob_links.clone() {
         router = router.merge(crm_web::blob_route::router(

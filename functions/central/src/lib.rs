@@ -29,7 +29,7 @@ pub fn router(services: Services) -> Router {
         .split_for_parts();
     routes
         .with_state(services)
-        .merge(crm_web::openapi::routes(doc, OPENAPI_PATH, DOCS_PATH))
+        .merge(crm_web::openapi::routes(&doc, OPENAPI_PATH, DOCS_PATH))
 }
 
 /// Whether the function can reach its store and queue.

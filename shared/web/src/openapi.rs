@@ -9,7 +9,7 @@ use crate::assets;
 
 /// `GET <json_path>` answers the document; `GET <page_path>` renders it with the vendored Redoc.
 pub fn routes<S: Clone + Send + Sync + 'static>(
-    doc: OpenApi,
+    doc: &OpenApi,
     json_path: &'static str,
     page_path: &'static str,
 ) -> Router<S> {
