@@ -51,6 +51,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         ));
     }
     background.spawn(run_scheduler(services.clone(), SCHEDULES, shutdown.clone()));
+    background.spawn(sweep_expired_items(services.clone(), shutdown.clone()));
 
     announce(&config, &services);
     let stop = shutdown.clone();
@@ -66,6 +67,24 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     while background.join_next().await.is_some() {}
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Reclaims the space of expired items (sessions, tokens) now and then; DynamoDB's TTL does
+/// this in AWS. Reads ignore expired items either way.
+async fn sweep_expired_items(services: Services, shutdown: CancellationToken) {
+    const EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+    loop {
+        let now = services.clock.now().timestamp();
+        match services.db.store().purge_expired(now).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "expired items purged"),
+            Err(e) => tracing::warn!(error = %e, "purging expired items failed"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(EVERY) => {}
+            () = shutdown.cancelled() => return,
+        }
+    }
 }
 
 #[expect(

@@ -222,3 +222,95 @@ async fn crm_dev_serves_every_function_and_stops_cleanly_on_ctrl_c() {
     running.stop("INT");
     assert!(data.path().join(crm_adapters::wiring::STORE_FILE).exists());
 }
+
+/// `crm bootstrap` prints `export NAME='value'` lines; these are the pairs.
+fn parse_exports(stdout: &str) -> Vec<(String, String)> {
+    stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("export "))
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(name, value)| (name.to_owned(), value.trim_matches('\'').to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn crm_dev_runs_on_the_aws_adapters_after_bootstrap() {
+    let endpoint = crate::support::moto::endpoint();
+    let prefix = crate::support::moto::unique_name("dev");
+    let output = Command::new(binary("crm"))
+        .args(["bootstrap", "--endpoint-url", endpoint, "--prefix", &prefix])
+        .output()
+        .expect("bootstrap runs");
+    assert!(
+        output.status.success(),
+        "bootstrap failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let exports = parse_exports(&String::from_utf8_lossy(&output.stdout));
+    let value = |name: &str| {
+        exports
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("bootstrap did not print {name}"))
+    };
+
+    // Running it again changes nothing and succeeds.
+    let again = Command::new(binary("crm"))
+        .args(["bootstrap", "--endpoint-url", endpoint, "--prefix", &prefix])
+        .output()
+        .expect("bootstrap runs");
+    assert!(
+        again.status.success(),
+        "second bootstrap failed: {}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+
+    let data = tempfile::tempdir().expect("temp dir");
+    let port = free_port();
+    let mut command = Command::new(binary("crm"));
+    command
+        .args([
+            "dev",
+            "--port",
+            &port.to_string(),
+            "--backend",
+            "aws",
+            "--data-dir",
+        ])
+        .arg(data.path())
+        .envs(exports.iter().cloned());
+    let running = Running::start(command);
+    running.wait_for_line(
+        &format!("CRM is running at http://127.0.0.1:{port}"),
+        Duration::from_secs(30),
+    );
+    for health in [
+        "/api/v1/health",
+        "/central/api/v1/health",
+        "/webhooks/health",
+    ] {
+        wait_healthy(&format!("http://127.0.0.1:{port}{health}")).await;
+    }
+
+    // A job sent to the billing queue on SQS reaches the billing worker inside `crm dev`.
+    let mut queues = std::collections::BTreeMap::new();
+    for queue in QueueName::ALL {
+        let suffix = queue.env_suffix();
+        queues.insert(
+            queue.as_str(),
+            crm_app::config::QueueUrls {
+                url: value(&format!("CRM_QUEUE_URL_{suffix}")),
+                dead_letter_url: value(&format!("CRM_DLQ_URL_{suffix}")),
+            },
+        );
+    }
+    let sdk = crm_adapters::aws::sdk_config_for_emulator(endpoint).await;
+    let sqs = crm_adapters::sqs_queue::SqsQueue::new(&sdk, queues);
+    let job = Envelope::new(None, "aws-smoke", BillingJob::Noop {}).to_json();
+    sqs.send(QueueName::Billing, OutgoingMessage::now(job))
+        .await
+        .expect("send");
+    running.wait_for_line("job done", Duration::from_secs(30));
+    running.stop("INT");
+}

@@ -7,6 +7,8 @@ mod blob_conformance;
 mod functions;
 mod infra;
 mod queue_conformance;
+mod readme;
+mod scheduler;
 mod store_conformance;
 mod support;
 mod workers;

@@ -454,6 +454,10 @@ impl Store for SqliteStore {
             .query_row("SELECT 1", [], |_| Ok(()))
             .map_err(sql_error)
     }
+
+    async fn purge_expired(&self, now_unix: i64) -> Result<usize, StoreError> {
+        SqliteStore::purge_expired(self, now_unix)
+    }
 }
 
 fn connect(path: &Path) -> Result<Connection, StoreError> {

@@ -1,6 +1,6 @@
 //! The local scheduler: fires [`SCHEDULES`](crate::schedules::SCHEDULES) the way EventBridge
 //! Scheduler does in production. The last firing of each schedule is kept in the store, so a
-//! restart fires a missed occurrence once and never fires one twice.
+//! restart fires each missed occurrence once, oldest first, and never fires one twice.
 
 use std::time::Duration;
 
@@ -50,37 +50,43 @@ async fn fire_if_due(
         central.put(put).await.map_err(|e| e.to_string())?;
         return Ok(cron.next_after(now, schedule.timezone));
     };
-    let last_fired: DateTime<Utc> = state
+    let mut last_fired: DateTime<Utc> = state
         .body
         .get("last_fired")
         .and_then(|v| serde_json::from_value(v.clone()).ok())
         .unwrap_or(now);
-    let Some(due) = cron.next_after(last_fired, schedule.timezone) else {
-        return Ok(None);
-    };
-    if due > now {
-        return Ok(Some(due));
+    let mut version = state.version;
+    // Every missed occurrence fires once, oldest first: a billing period or a penalty day
+    // skipped while the machine was off is still processed.
+    while let Some(due) = cron
+        .next_after(last_fired, schedule.timezone)
+        .filter(|due| *due <= now)
+    {
+        // Send first, then record: a crash in between sends the same message again, which its
+        // idempotency key makes harmless; recording first could lose the firing.
+        services
+            .queue
+            .send(
+                schedule.queue,
+                OutgoingMessage::now(schedule.message_for(due)),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut body = state.body.clone();
+        body.insert("last_fired".into(), json!(due));
+        let record = Put {
+            item: Item::new(state.key.clone(), body),
+            condition: Condition::VersionEquals(version),
+        };
+        match central.put(record).await {
+            Ok(new_version) => version = new_version,
+            // Another scheduler recorded it first; it goes on from there.
+            Err(_) => return Ok(cron.next_after(now, schedule.timezone)),
+        }
+        info!(schedule = schedule.name, scheduled_time = %due, "schedule fired");
+        last_fired = due;
     }
-    // Claim the firing first: of two schedulers racing, only one moves `last_fired`.
-    let mut body = state.body.clone();
-    body.insert("last_fired".into(), json!(due));
-    let claim = Put {
-        item: Item::new(state.key.clone(), body),
-        condition: Condition::VersionEquals(state.version),
-    };
-    if central.put(claim).await.is_err() {
-        return Ok(cron.next_after(now, schedule.timezone));
-    }
-    services
-        .queue
-        .send(
-            schedule.queue,
-            OutgoingMessage::now(schedule.message_for(due)),
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-    info!(schedule = schedule.name, scheduled_time = %due, "schedule fired");
-    Ok(cron.next_after(due.max(now), schedule.timezone))
+    Ok(cron.next_after(last_fired.max(now), schedule.timezone))
 }
 
 /// Fires schedules until `shutdown`, waking at the next firing (and at least every minute, so

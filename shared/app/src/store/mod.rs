@@ -311,6 +311,12 @@ pub trait Store: Send + Sync {
     async fn batch_write(&self, puts: Vec<Item>, deletes: Vec<Key>) -> Result<(), StoreError>;
     /// A cheap round trip proving the store answers (health checks).
     async fn ping(&self) -> Result<(), StoreError>;
+    /// Deletes items expired at `now_unix`; returns how many. Reads already treat them as
+    /// absent, this only reclaims space. DynamoDB's TTL does it by itself, hence the default.
+    async fn purge_expired(&self, now_unix: i64) -> Result<usize, StoreError> {
+        let _ = now_unix;
+        Ok(0)
+    }
 }
 
 /// Checks shared by adapters before they talk to the backend.
