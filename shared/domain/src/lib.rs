@@ -3,6 +3,8 @@
 //! Nothing here performs I/O, awaits, or knows about AWS: every function is a plain
 //! computation that tests can call directly.
 
+pub mod access;
+pub mod audit;
 pub mod colour;
 pub mod contact;
 pub mod hostname;
