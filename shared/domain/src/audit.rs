@@ -25,14 +25,18 @@ pub fn diff(before: Option<&Value>, after: Option<&Value>) -> Vec<FieldChange> {
     changes
 }
 
-fn walk(path: &str, before: Option<&Value>, after: Option<&Value>, out: &mut Vec<FieldChange>) {
-    // Objects (or an absent side against an object) are compared key by key.
-    let object = |v: Option<&Value>| match v {
+/// `Some(Some(map))` for an object, `Some(None)` for absent, `None` for any other value.
+fn as_object(value: Option<&Value>) -> Option<Option<&serde_json::Map<String, Value>>> {
+    match value {
         Some(Value::Object(map)) => Some(Some(map)),
         None => Some(None),
         Some(_) => None,
-    };
-    if let (Some(old), Some(new)) = (object(before), object(after))
+    }
+}
+
+fn walk(path: &str, before: Option<&Value>, after: Option<&Value>, out: &mut Vec<FieldChange>) {
+    // Objects (or an absent side against an object) are compared key by key.
+    if let (Some(old), Some(new)) = (as_object(before), as_object(after))
         && (old.is_some() || new.is_some())
     {
         let mut keys: Vec<&String> = old
