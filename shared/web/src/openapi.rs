@@ -8,6 +8,10 @@ use utoipa::openapi::OpenApi;
 use crate::assets;
 
 /// `GET <json_path>` answers the document; `GET <page_path>` renders it with the vendored Redoc.
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "callers hand over the document they built; a reference would only add a `&` at each"
+)]
 pub fn routes<S: Clone + Send + Sync + 'static>(
     doc: OpenApi,
     json_path: &'static str,
