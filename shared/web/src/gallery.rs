@@ -43,7 +43,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(keys: FlashKeys) -> Router<S> {
 
 /// The navigation of the shell's own pages, until the real one exists.
 pub fn demo_nav(t: &Texts, g: &GalleryTexts) -> Vec<NavItem> {
-    vec![NavItem::new(t.home_title, "/"), NavItem::new(g.title, PATH)]
+    vec![NavItem::new(t.nav_home, "/"), NavItem::new(g.title, PATH)]
 }
 
 // ---- sample data ----------------------------------------------------------------------------

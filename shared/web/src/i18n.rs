@@ -233,6 +233,7 @@ pub struct Texts {
     pub request_id: &'static str,
     pub go_home: &'static str,
     // home
+    pub nav_home: &'static str,
     pub home_title: &'static str,
     pub home_lead: &'static str,
     pub home_api_text: &'static str,
@@ -286,6 +287,7 @@ pub static RU: Texts = Texts {
     unknown_host_text: "Этот адрес не принадлежит ни одной организации или ещё не подтверждён. Проверьте адрес в строке браузера.",
     request_id: "Код запроса",
     go_home: "На главную",
+    nav_home: "Главная",
     home_title: "Добро пожаловать",
     home_lead: "Здесь будет рабочий стол операторов и бухгалтеров: абоненты, услуги и тарифы, счётчики, начисления и платежи.",
     home_api_text: "описание JSON API для интеграций.",
@@ -339,6 +341,7 @@ pub static EN: Texts = Texts {
     unknown_host_text: "This address does not belong to any organisation or is not verified yet. Check the address in the browser bar.",
     request_id: "Request id",
     go_home: "Home page",
+    nav_home: "Home",
     home_title: "Welcome",
     home_lead: "This will be the desk of operators and accountants: subscribers, services and tariffs, meters, charges and payments.",
     home_api_text: "the JSON API for integrations.",
@@ -404,6 +407,14 @@ mod tests {
         assert_eq!(parse_quality("0.1234"), None);
         assert_eq!(parse_quality("2"), None);
         assert_eq!(parse_quality("-1"), None);
+    }
+
+    #[test]
+    fn no_text_is_left_empty() {
+        for texts in [&RU, &EN] {
+            let dump = format!("{texts:?}");
+            assert!(!dump.contains(": \"\""), "an empty text in {dump}");
+        }
     }
 
     #[test]

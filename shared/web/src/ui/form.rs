@@ -301,7 +301,9 @@ mod tests {
             .errors(&errors)
             .render()
             .unwrap();
-        assert!(html.contains(r#"<label class="form-label required" for="f-email">Почта</label>"#));
+        assert!(html.contains(
+            r#"<label class="form-label" for="f-email">Почта<span class="required-marker" aria-hidden="true">*</span></label>"#
+        ));
         assert!(html.contains(r#"value="x&#34;@y""#), "{html}");
         assert!(html.contains(
             r#"required aria-invalid="true" aria-describedby="f-email-error f-email-hint""#
@@ -315,6 +317,7 @@ mod tests {
         let html = Field::text(&EN, "name", "Name").render().unwrap();
         assert!(!html.contains("aria-invalid") && !html.contains("aria-describedby"));
         assert!(!html.contains("required"));
+        assert!(!html.contains("required-marker"));
     }
 
     #[test]
