@@ -42,8 +42,8 @@ export async function startBrowser() {
  * A new page in its own context (own cookies), Russian-speaking unless `locale` says
  * otherwise. `page.outside` collects requests that left the server under test.
  */
-export async function newPage(browser, { locale = "ru-RU" } = {}) {
-  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 900 } });
+export async function newPage(browser, { locale = "ru-RU", viewport = { width: 1280, height: 900 } } = {}) {
+  const context = await browser.newContext({ locale, viewport });
   const page = await context.newPage();
   page.outside = [];
   page.on("request", (request) => {

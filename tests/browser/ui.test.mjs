@@ -72,6 +72,23 @@ describe("layout", () => {
       assert.equal(await h1(page), "Добро пожаловать");
     }));
 
+  test("on a phone the navigation collapses behind the menu button", () =>
+    withPage({ viewport: { width: 375, height: 740 } }, async (page) => {
+      await visit(page, "/ui/components", "phone-collapsed");
+      const toggler = page.getByRole("button", { name: "Показать или скрыть меню" });
+      assert.ok(await toggler.isVisible());
+      assert.equal(await toggler.getAttribute("aria-expanded"), "false");
+      const galleryLink = page.locator("#navbar-menu a", { hasText: "Галерея компонентов" });
+      assert.ok(!(await galleryLink.isVisible()), "hidden until the menu opens");
+      await toggler.click();
+      await page.locator("#navbar-menu.show").waitFor(); // Bootstrap's collapse finished
+      assert.ok(await galleryLink.isVisible());
+      assert.equal(await toggler.getAttribute("aria-expanded"), "true");
+      await snap(page, "phone-menu-open");
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= 375, `no sideways scrolling of the page (${width}px)`);
+    }));
+
   test("an English-speaking browser gets English until it switches", () =>
     withPage({ locale: "en-US" }, async (page) => {
       await visit(page, "/", "home-accept-language-en");
