@@ -2,10 +2,13 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use crm_app::Services;
+use crm_web::flash::FlashKeys;
 use crm_web::health::HealthBody;
+use crm_web::pages::Home;
+use crm_web::ui::{Chrome, Page};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -29,17 +32,26 @@ pub fn router(services: Services) -> Router {
     let (routes, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health))
         .split_for_parts();
-    let mut router = routes
+    let flash_keys = FlashKeys::from_services(&services);
+    // Operator UI pages: they read and clear flash messages.
+    let ui = Router::new()
         .route("/", get(home))
-        .with_state(services.clone())
+        .merge(crm_web::gallery::router(flash_keys.clone()))
+        .merge(crm_web::i18n::router())
+        .layer(axum::middleware::from_fn_with_state(
+            flash_keys,
+            crm_web::flash::middleware,
+        ));
+    let blob_route = services.local_blob_links.clone().map(|links| {
+        crm_web::blob_route::router(services.blobs.clone(), links, services.clock.clone())
+    });
+    let mut router = routes
+        .with_state(services)
+        .merge(ui)
         .merge(crm_web::openapi::routes(&doc, OPENAPI_PATH, DOCS_PATH))
         .merge(crm_web::assets::router());
-    if let Some(links) = services.local_blob_links.clone() {
-        router = router.merge(crm_web::blob_route::router(
-            services.blobs.clone(),
-            links,
-            services.clock.clone(),
-        ));
+    if let Some(blob_route) = blob_route {
+        router = router.merge(blob_route);
     }
     router
 }
@@ -58,14 +70,13 @@ async fn health(state: State<Services>) -> impl IntoResponse {
     crm_web::health::handler(state).await
 }
 
-/// The start page until the operator UI lands: where to find the API and its health.
-async fn home() -> Html<&'static str> {
-    Html(concat!(
-        "<!doctype html><html lang=\"ru\"><head><meta charset=\"utf-8\"><title>CRM</title></head><body>",
-        "<h1>CRM для поставщиков коммунальных услуг</h1>",
-        "<ul><li><a href=\"/api/v1/docs\">Справочник API</a></li>",
-        "<li><a href=\"/api/v1/health\">Состояние</a></li>",
-        "<li><a href=\"/central/api/v1/docs\">API центральной части</a></li></ul>",
-        "</body></html>"
-    ))
+/// The start page until the dashboard replaces it: where the API reference and health are.
+async fn home(chrome: Chrome) -> Page<Home> {
+    let nav = crm_web::gallery::demo_nav(
+        chrome.t,
+        chrome
+            .lang
+            .pick(&crm_web::gallery::RU, &crm_web::gallery::EN),
+    );
+    crm_web::pages::home(chrome.with_nav(nav))
 }

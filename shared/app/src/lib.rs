@@ -4,6 +4,7 @@
 //! here; `crm_adapters` implements them. Use cases get a [`Services`] and reach tenant data only
 //! through a tenant-scoped store handle.
 
+pub mod audit;
 pub mod blobs;
 pub mod clock;
 pub mod config;

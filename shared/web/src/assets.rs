@@ -20,11 +20,41 @@ struct Asset {
     bytes: &'static [u8],
 }
 
-static ASSETS: &[Asset] = &[Asset {
-    name: "redoc.standalone.js",
-    content_type: "text/javascript; charset=utf-8",
-    bytes: include_bytes!("../assets/vendor/redoc.standalone.js"),
-}];
+const JS: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+
+static ASSETS: &[Asset] = &[
+    Asset {
+        name: "redoc.standalone.js",
+        content_type: JS,
+        bytes: include_bytes!("../assets/vendor/redoc.standalone.js"),
+    },
+    Asset {
+        name: "tabler.min.css",
+        content_type: CSS,
+        bytes: include_bytes!("../assets/vendor/tabler.min.css"),
+    },
+    Asset {
+        name: "tabler.min.js",
+        content_type: JS,
+        bytes: include_bytes!("../assets/vendor/tabler.min.js"),
+    },
+    Asset {
+        name: "htmx.min.js",
+        content_type: JS,
+        bytes: include_bytes!("../assets/vendor/htmx.min.js"),
+    },
+    Asset {
+        name: "app.css",
+        content_type: CSS,
+        bytes: include_bytes!("../assets/app.css"),
+    },
+    Asset {
+        name: "app.js",
+        content_type: JS,
+        bytes: include_bytes!("../assets/app.js"),
+    },
+];
 
 /// `name.<first 12 hex of sha256>.ext` for every asset, computed once on first use.
 static HASHED: LazyLock<Vec<(String, &'static Asset)>> = LazyLock::new(|| {
@@ -87,5 +117,55 @@ mod tests {
         assert!(url.starts_with("/static/redoc.standalone."), "{url}");
         assert!(url.ends_with(".js"));
         assert_eq!(url.len(), "/static/redoc.standalone..js".len() + 12);
+    }
+
+    #[test]
+    fn every_asset_is_registered_and_offline() {
+        for name in [
+            "tabler.min.css",
+            "tabler.min.js",
+            "htmx.min.js",
+            "app.css",
+            "app.js",
+        ] {
+            assert_ne!(
+                url(name),
+                format!("{ROUTE_PREFIX}/{name}"),
+                "{name} is registered"
+            );
+        }
+        for asset in ASSETS.iter().filter(|a| a.content_type == CSS) {
+            let text = String::from_utf8_lossy(asset.bytes);
+            assert!(
+                !text.contains("@import"),
+                "{} imports another stylesheet",
+                asset.name
+            );
+            assert!(
+                !text.contains("url(http")
+                    && !text.contains("url(\"http")
+                    && !text.contains("url('http"),
+                "{} loads something from the internet",
+                asset.name
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn assets_are_served_immutable() {
+        use tower::ServiceExt;
+        let app: Router = router();
+        let request = axum::http::Request::get(url("app.css"))
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], CSS);
+        assert!(
+            response.headers()["cache-control"]
+                .to_str()
+                .unwrap()
+                .contains("immutable")
+        );
     }
 }

@@ -67,6 +67,11 @@ impl Problem {
         Self::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden")
     }
 
+    /// The Host header names no tenant, or a domain not verified yet.
+    pub fn unknown_host() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "unknown_host", "Unknown host")
+    }
+
     pub fn bad_request(code: &str, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, "Bad request").detail(detail)
     }

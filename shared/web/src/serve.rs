@@ -7,17 +7,17 @@ use axum::Router;
 use axum::response::{IntoResponse, Response};
 use tower_http::catch_panic::CatchPanicLayer;
 
+use crate::error_page::{self, ErrorFormat};
 use crate::problem::Problem;
 use crate::request_id;
 
-/// Adds what every served router needs, once, on the outside: problem+json 404 for unknown
-/// paths, an opaque 500 for panics, request ids and the request log line.
+/// Adds what every served router needs, once, on the outside: a 404 for unknown paths and an
+/// opaque 500 for panics (problem+json for API clients, the HTML error page for browsers),
+/// request ids and the request log line.
 pub fn finish(router: Router) -> Router {
     router
-        .fallback(|| async {
-            Problem::not_found()
-                .detail("no such page or endpoint")
-                .into_response()
+        .fallback(|format: ErrorFormat| async move {
+            format.respond(Problem::not_found().detail("no such page or endpoint"))
         })
         .layer(CatchPanicLayer::custom(
             |_panic: Box<dyn std::any::Any + Send>| -> Response {
@@ -25,6 +25,7 @@ pub fn finish(router: Router) -> Router {
                 Problem::internal().into_response()
             },
         ))
+        .layer(axum::middleware::from_fn(error_page::middleware))
         .layer(axum::middleware::from_fn(request_id::middleware))
 }
 
@@ -44,4 +45,67 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode, header};
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn boom() -> &'static str {
+        panic!("secret detail")
+    }
+
+    async fn answer(path: &str, accept: &str) -> (StatusCode, String, String) {
+        let router = finish(Router::new().route("/boom", get(boom)));
+        let request = Request::get(path)
+            .header(header::ACCEPT, accept)
+            .header("x-request-id", "req-serve-1")
+            .body(Body::empty())
+            .unwrap();
+        let response = router.oneshot(request).await.unwrap();
+        let status = response.status();
+        let content_type = response.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (
+            status,
+            content_type,
+            String::from_utf8_lossy(&body).into_owned(),
+        )
+    }
+
+    #[tokio::test]
+    async fn unknown_paths_answer_each_audience() {
+        let (status, content_type, body) = answer("/no-such-page", "text/html").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(content_type.starts_with("text/html"));
+        assert!(body.contains("<html lang=\"ru\">") && body.contains("Страница не найдена"));
+
+        let (status, content_type, body) = answer("/api/v1/nothing", "text/html").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(content_type, crate::problem::CONTENT_TYPE);
+        assert!(body.contains(r#""request_id":"req-serve-1""#));
+    }
+
+    #[tokio::test]
+    async fn panics_are_opaque_to_both() {
+        let (status, content_type, body) = answer("/boom", "text/html").await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(content_type.starts_with("text/html"));
+        assert!(body.contains("req-serve-1") && !body.contains("secret detail"));
+
+        let (status, content_type, body) = answer("/boom", "application/json").await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(content_type, crate::problem::CONTENT_TYPE);
+        assert!(!body.contains("secret detail"));
+    }
 }
