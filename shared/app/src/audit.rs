@@ -22,7 +22,11 @@ pub enum Actor {
     /// Platform staff in the central part.
     Staff { id: String, email: String },
     /// Platform staff inside a tenant through an impersonation, with the reason they gave.
-    Impersonation { staff_id: String, staff_email: String, reason: String },
+    Impersonation {
+        staff_id: String,
+        staff_email: String,
+        reason: String,
+    },
     /// The platform itself (a scheduled job, a worker).
     System { process: String },
     /// Nobody signed in yet (a login attempt, an accepted invitation).
@@ -136,7 +140,10 @@ fn record_item(namespace: &Namespace, record: &AuditRecord) -> Item {
             Index::Gsi1,
             keys::audit_by_entity(namespace, &record.entity_type, &record.entity_id, &sort),
         )
-        .with_index(Index::Gsi2, keys::audit_by_actor(namespace, &record.actor.id(), &sort))
+        .with_index(
+            Index::Gsi2,
+            keys::audit_by_actor(namespace, &record.actor.id(), &sort),
+        )
 }
 
 /// Reads a stored record back.

@@ -84,8 +84,16 @@ pub fn audit_sort(at: DateTime<Utc>, id: &str) -> String {
 }
 
 /// GSI1 key: an entity's audit history (the change timeline of a card).
-pub fn audit_by_entity(namespace: &Namespace, entity_type: &str, entity_id: &str, sort: &str) -> Key {
-    namespace.key(&["AUDIT_ENTITY", &escape(entity_type), &escape(entity_id)], sort)
+pub fn audit_by_entity(
+    namespace: &Namespace,
+    entity_type: &str,
+    entity_id: &str,
+    sort: &str,
+) -> Key {
+    namespace.key(
+        &["AUDIT_ENTITY", &escape(entity_type), &escape(entity_id)],
+        sort,
+    )
 }
 
 /// GSI2 key: everything one actor did.

@@ -126,3 +126,83 @@ impl IntoResponse for Problem {
         response
     }
 }
+
+/// How port errors reach clients. Business rules map their own errors to specific codes; these
+/// are the generic outcomes.
+impl From<crm_app::store::StoreError> for Problem {
+    fn from(error: crm_app::store::StoreError) -> Self {
+        use crm_app::store::StoreError as E;
+        match error {
+            E::InvalidCursor(reason) => Problem::bad_request(
+                "invalid_cursor",
+                format!("the cursor is not valid: {reason}"),
+            ),
+            E::ConditionFailed { .. } | E::TransactionCancelled { .. } | E::TransactionConflict => {
+                Problem::conflict(
+                    "conflict",
+                    "the record was changed by someone else; reload and try again",
+                )
+            }
+            // Another tenant's key is answered like a missing record: nothing about it leaks.
+            E::ForeignKey { .. } => Problem::not_found(),
+            E::Unavailable(reason) => {
+                tracing::warn!(%reason, "store unavailable");
+                Problem::unavailable("storage is unavailable, try again shortly")
+            }
+            other => {
+                tracing::error!(error = %other, "store failure");
+                Problem::internal()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod store_error_tests {
+    use axum::http::StatusCode;
+    use crm_app::store::{Key, StoreError};
+
+    use super::Problem;
+
+    #[test]
+    fn store_errors_map_to_stable_codes_without_leaking() {
+        let cases = [
+            (
+                StoreError::InvalidCursor("signature does not match"),
+                StatusCode::BAD_REQUEST,
+                "invalid_cursor",
+            ),
+            (
+                StoreError::ConditionFailed {
+                    key: Key::new("T#a#X", "Y"),
+                },
+                StatusCode::CONFLICT,
+                "conflict",
+            ),
+            (
+                StoreError::ForeignKey {
+                    key: "T#b#SUB".into(),
+                },
+                StatusCode::NOT_FOUND,
+                "not_found",
+            ),
+            (
+                StoreError::Unavailable("throttled".into()),
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+            ),
+            (
+                StoreError::Backend("disk I/O error at /var/x".into()),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+            ),
+        ];
+        for (error, status, code) in cases {
+            let problem = Problem::from(error);
+            assert_eq!(problem.status_code(), status);
+            assert_eq!(problem.code, code);
+            let text = serde_json::to_string(&problem).unwrap();
+            assert!(!text.contains("T#b") && !text.contains("/var/x"), "{text}");
+        }
+    }
+}
