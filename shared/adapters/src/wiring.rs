@@ -8,6 +8,7 @@ use crm_app::Services;
 use crm_app::blobs::LocalBlobLinks;
 use crm_app::clock::{Clock, RandomIds, SystemClock};
 use crm_app::config::{AwsConfig, Backend, Config, Secret};
+use crm_app::identity::password::HashCost;
 use crm_app::signing::Signer;
 use crm_app::store::Db;
 
@@ -87,6 +88,8 @@ fn embedded(config: &Config, data_dir: &Path, public_url: String) -> Result<Serv
         max_receives: config.max_receives,
         public_url,
         local_blob_links: Some(links),
+        platform_domain: config.platform_domain.clone(),
+        password_cost: HashCost::default(),
     })
 }
 
@@ -117,6 +120,8 @@ async fn on_aws(
         max_receives: config.max_receives,
         public_url,
         local_blob_links: None,
+        platform_domain: config.platform_domain.clone(),
+        password_cost: HashCost::default(),
     })
 }
 

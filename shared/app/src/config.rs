@@ -101,6 +101,8 @@ pub struct Config {
     /// `None` only on the embedded backend, which keeps a generated key in its data folder.
     pub signing_key: Option<Secret>,
     pub public_url: Option<String>,
+    /// Tenants get `<slug>.<platform_domain>`; the central part is served on the domain itself.
+    pub platform_domain: String,
     pub listen: SocketAddr,
     pub max_receives: u32,
 }
@@ -200,6 +202,23 @@ impl Config {
             });
         }
 
+        let platform_domain = parse_or(
+            &get,
+            "CRM_PLATFORM_DOMAIN",
+            Some("localhost".to_owned()),
+            &mut errors,
+            |raw| {
+                crm_domain::Hostname::parse(raw)
+                    .map(|host| host.as_str().to_owned())
+                    .or_else(|e| {
+                        if raw == "localhost" {
+                            Ok(raw.to_owned())
+                        } else {
+                            Err(e.to_string())
+                        }
+                    })
+            },
+        );
         let listen = parse_or(
             &get,
             "CRM_LISTEN",
@@ -225,6 +244,7 @@ impl Config {
             backend,
             signing_key,
             public_url,
+            platform_domain: platform_domain.unwrap_or_else(|| "localhost".to_owned()),
             listen: listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000))),
             max_receives: max_receives.unwrap_or(5),
         })

@@ -9,6 +9,7 @@ pub mod blobs;
 pub mod clock;
 pub mod config;
 pub mod health;
+pub mod identity;
 pub mod jobs;
 pub mod keys;
 pub mod queue;
@@ -16,6 +17,7 @@ pub mod scheduler;
 pub mod schedules;
 pub mod signing;
 pub mod store;
+pub mod tenancy;
 
 use std::sync::Arc;
 
@@ -40,4 +42,8 @@ pub struct Services {
     pub public_url: String,
     /// Set on the embedded backend: blob links point at the `/_blobs` route, which must be served.
     pub local_blob_links: Option<blobs::LocalBlobLinks>,
+    /// Tenants live on its subdomains; the central part on the domain itself.
+    pub platform_domain: String,
+    /// Cost of password hashing (lowered only in tests).
+    pub password_cost: identity::password::HashCost,
 }

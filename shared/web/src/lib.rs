@@ -2,6 +2,7 @@
 //! health, OpenAPI serving, static assets, serving under Lambda or locally, and the UI shell
 //! (layout, components, i18n, formatting, flash messages, error pages).
 
+pub mod access;
 pub mod assets;
 pub mod blob_route;
 pub mod cookies;

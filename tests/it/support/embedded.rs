@@ -78,6 +78,8 @@ pub fn services(dir: &std::path::Path, max_receives: u32) -> (Services, Arc<Embe
         max_receives,
         public_url: "http://127.0.0.1:9".into(),
         local_blob_links: Some(links),
+        platform_domain: "localhost".into(),
+        password_cost: crm_app::identity::password::HashCost::FOR_TESTS,
     };
     (services, queue)
 }

@@ -1,0 +1,158 @@
+//! Accounts of people who sign in: a tenant's users (in the tenant's namespace) and platform
+//! staff (in the central namespace) share one record shape and one set of rules. An email
+//! belongs to at most one account per namespace, enforced by a sentinel item written in the same
+//! transaction as the account.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::audit::{Audit, Change};
+use crate::keys::{self, Namespace};
+use crate::store::{Body, Condition, Index, Item, Key, Put, ScopedDb, StoreError, Write};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountStatus {
+    Active,
+    /// Cannot sign in; sessions are refused. Kept for the audit trail.
+    Disabled,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: String,
+    /// Lower-cased; unique in the namespace.
+    pub email: String,
+    pub name: String,
+    /// Tenant users: a built-in role name or `custom:<role id>`; staff: a central role name.
+    pub role: String,
+    pub status: AccountStatus,
+    /// None until the person sets a password (invitations).
+    #[serde(default)]
+    pub password_hash: Option<String>,
+    /// Base32 TOTP secret once a second factor is confirmed.
+    #[serde(default)]
+    pub totp_secret: Option<String>,
+    #[serde(default)]
+    pub failed_logins: u32,
+    #[serde(default)]
+    pub locked_until: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Account {
+    /// The account as the audit log may show it (secrets redacted there by field name).
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+
+    pub fn to_item(&self, namespace: &Namespace) -> Item {
+        let body: Body = match self.to_value() {
+            Value::Object(map) => map,
+            _ => Body::new(),
+        };
+        Item::new(keys::account(namespace, &self.id), body).with_index(
+            Index::Gsi1,
+            keys::account_listing(namespace, &self.name, &self.id),
+        )
+    }
+
+    pub fn from_item(item: &Item) -> Result<Account, StoreError> {
+        serde_json::from_value(Value::Object(item.body.clone()))
+            .map_err(|e| StoreError::Backend(format!("unreadable account {:?}: {e}", item.key)))
+    }
+
+    pub fn is_locked(&self, now: DateTime<Utc>) -> bool {
+        self.locked_until.is_some_and(|until| until > now)
+    }
+}
+
+/// Normalises an email for uniqueness and lookup.
+pub fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+pub async fn get(db: &ScopedDb, id: &str) -> Result<Option<(Account, u64)>, StoreError> {
+    match db.get(&keys::account(db.namespace(), id)).await? {
+        Some(item) => Ok(Some((Account::from_item(&item)?, item.version))),
+        None => Ok(None),
+    }
+}
+
+pub async fn find_by_email(
+    db: &ScopedDb,
+    email: &str,
+) -> Result<Option<(Account, u64)>, StoreError> {
+    let sentinel = keys::account_email(db.namespace(), &normalise_email(email));
+    let Some(item) = db.get(&sentinel).await? else {
+        return Ok(None);
+    };
+    match item.body.get("account_id").and_then(Value::as_str) {
+        Some(id) => get(db, id).await,
+        None => Ok(None),
+    }
+}
+
+/// The writes that create `account` with its email sentinel and audit record. Fails in the
+/// transaction (position 1) when the email is taken.
+pub fn create_writes(
+    namespace: &Namespace,
+    account: &Account,
+    audit: &Audit,
+    audit_id: String,
+    now: DateTime<Utc>,
+) -> Vec<Write> {
+    let mut sentinel = Body::new();
+    sentinel.insert("account_id".into(), Value::from(account.id.clone()));
+    let after = redacted(account);
+    let (_, audit_write) = audit.record(
+        namespace,
+        audit_id,
+        now,
+        &Change {
+            action: "account.create",
+            entity_type: "account",
+            entity_id: &account.id,
+            before: None,
+            after: Some(&after),
+        },
+    );
+    vec![
+        Write::Put(Put {
+            item: account.to_item(namespace),
+            condition: Condition::MustNotExist,
+        }),
+        Write::Put(Put {
+            item: Item::new(keys::account_email(namespace, &account.email), sentinel),
+            condition: Condition::MustNotExist,
+        }),
+        audit_write,
+    ]
+}
+
+/// The account without secrets, for audit records.
+pub fn redacted(account: &Account) -> Value {
+    let mut value = account.to_value();
+    if let Value::Object(map) = &mut value {
+        for secret in ["password_hash", "totp_secret"] {
+            if map.get(secret).is_some_and(|v| !v.is_null()) {
+                map.insert(secret.into(), Value::from("***"));
+            }
+        }
+    }
+    value
+}
+
+/// A put of `account` over the version read, for read-modify-write changes.
+pub fn update_write(namespace: &Namespace, account: &Account, version: u64) -> Write {
+    Write::Put(Put {
+        item: account.to_item(namespace),
+        condition: Condition::VersionEquals(version),
+    })
+}
+
+/// The key of an account, for callers that check or delete it in a transaction.
+pub fn key(namespace: &Namespace, id: &str) -> Key {
+    keys::account(namespace, id)
+}
