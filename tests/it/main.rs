@@ -2,6 +2,7 @@
 //! adapter conformance on the embedded adapters and on the AWS emulator, HTTP flows on the
 //! embedded storage, worker entry points fed with the fixtures in `events/`, and infra checks.
 
+mod access;
 mod binaries;
 mod blob_conformance;
 mod functions;

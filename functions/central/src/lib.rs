@@ -1,13 +1,17 @@
-//! The central (platform operator) function: tenants, their settings and domains, central users.
+//! The central (platform operator) function: tenants, their settings and domains, platform
+//! staff, the global audit log. Served under `/central` on the platform's own host.
+//!
+//! Every route is added through `AccessRouter` with the access it requires; feature modules
+//! each contribute a `routes` function. [`route_table`] lists them all for the access tests.
+
+mod platform;
 
 use axum::Router;
-use axum::extract::State;
-use axum::response::IntoResponse;
 use crm_app::Services;
-use crm_web::health::HealthBody;
+use crm_web::access::context::{self, ContextState};
+use crm_web::access::{AccessRouter, RouteAccess};
+use crm_web::flash::FlashKeys;
 use utoipa::OpenApi;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 pub const OPENAPI_PATH: &str = "/central/api/v1/openapi.json";
 pub const DOCS_PATH: &str = "/central/api/v1/docs";
@@ -16,32 +20,35 @@ pub const DOCS_PATH: &str = "/central/api/v1/docs";
 #[openapi(
     info(
         title = "CRM central API",
-        description = "Platform administration: tenants, domains, central users. \
+        description = "Platform administration: tenants, domains, platform staff. \
                        Errors are RFC 9457 problem+json with a stable `code`."
     ),
     tags((name = "platform", description = "Health and metadata"))
 )]
 struct CentralDoc;
 
-pub fn router(services: Services) -> Router {
-    let (routes, doc) = OpenApiRouter::with_openapi(CentralDoc::openapi())
-        .routes(routes!(health))
-        .split_for_parts();
-    routes
-        .with_state(services)
-        .merge(crm_web::openapi::routes(&doc, OPENAPI_PATH, DOCS_PATH))
+fn routes() -> AccessRouter<Services> {
+    let routes = AccessRouter::new(CentralDoc::openapi());
+    platform::routes(routes)
 }
 
-/// Whether the function can reach its store and queue.
-#[utoipa::path(
-    get,
-    path = "/central/api/v1/health",
-    tag = "platform",
-    responses(
-        (status = 200, description = "Store and queue answer", body = HealthBody),
-        (status = 503, description = "A dependency is unreachable", body = HealthBody),
-    )
-)]
-async fn health(state: State<Services>) -> impl IntoResponse {
-    crm_web::health::handler(state).await
+/// The routes and the access each requires.
+pub fn route_table() -> Vec<RouteAccess> {
+    routes().split().2
+}
+
+pub fn router(services: Services) -> Router {
+    let (guarded, doc, _) = routes().split();
+    let flash_keys = FlashKeys::from_services(&services);
+    guarded
+        .with_state(services.clone())
+        .layer(axum::middleware::from_fn_with_state(
+            flash_keys,
+            crm_web::flash::middleware,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            ContextState::new(services),
+            context::middleware,
+        ))
+        .merge(crm_web::openapi::routes(&doc, OPENAPI_PATH, DOCS_PATH))
 }

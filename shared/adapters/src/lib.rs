@@ -15,6 +15,7 @@ pub mod dynamo_store;
 pub mod embedded_queue;
 pub mod folder_blobs;
 pub mod lambda_sqs;
+pub mod outbox_mailer;
 pub mod runtime;
 pub mod s3_blobs;
 pub mod sqlite_store;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crm_app::Services;
 use crm_app::blobs::LocalBlobLinks;
-use crm_app::clock::{Clock, RandomIds, SystemClock};
+use crm_app::clock::{Clock, Ids, RandomIds, SystemClock};
 use crm_app::config::{AwsConfig, Backend, Config, Secret};
 use crm_app::identity::password::HashCost;
 use crm_app::signing::Signer;
@@ -15,6 +15,7 @@ use crm_app::store::Db;
 use crate::dynamo_store::DynamoStore;
 use crate::embedded_queue::EmbeddedQueue;
 use crate::folder_blobs::FolderBlobs;
+use crate::outbox_mailer::OutboxMailer;
 use crate::s3_blobs::S3Blobs;
 use crate::sqlite_store::SqliteStore;
 use crate::sqs_queue::SqsQueue;
@@ -54,6 +55,7 @@ pub const STORE_FILE: &str = "store.sqlite3";
 pub const QUEUE_FILE: &str = "queue.sqlite3";
 pub const BLOBS_DIR: &str = "blobs";
 pub const SIGNING_KEY_FILE: &str = "signing.key";
+pub const OUTBOX_DIR: &str = "outbox";
 
 fn embedded(config: &Config, data_dir: &Path, public_url: String) -> Result<Services, WiringError> {
     std::fs::create_dir_all(data_dir)
@@ -78,12 +80,15 @@ fn embedded(config: &Config, data_dir: &Path, public_url: String) -> Result<Serv
         .map_err(setup("embedded queue"))?;
     let links = LocalBlobLinks::new(&public_url, &signer);
     let blobs = FolderBlobs::new(data_dir.join(BLOBS_DIR), links.clone());
+    let ids: Arc<dyn Ids> = Arc::new(RandomIds);
+    let mailer = OutboxMailer::new(data_dir.join(OUTBOX_DIR), clock.clone(), ids.clone());
     Ok(Services {
         db: Db::new(Arc::new(store), &signer),
         queue: Arc::new(queue),
         blobs: Arc::new(blobs),
+        mailer: Arc::new(mailer),
         clock,
-        ids: Arc::new(RandomIds),
+        ids,
         signer,
         max_receives: config.max_receives,
         public_url,
@@ -114,6 +119,12 @@ async fn on_aws(
         db: Db::new(Arc::new(store), &signer),
         queue: Arc::new(SqsQueue::new(&sdk, aws.queues.clone())),
         blobs: Arc::new(S3Blobs::new(&sdk, aws.bucket.clone())),
+        // SES-ADAPTER: replaced by the SES mailer; until then mail goes to a local outbox.
+        mailer: Arc::new(OutboxMailer::new(
+            std::env::temp_dir().join("crm-outbox"),
+            clock.clone(),
+            Arc::new(RandomIds),
+        )),
         clock,
         ids: Arc::new(RandomIds),
         signer,

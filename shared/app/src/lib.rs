@@ -12,6 +12,7 @@ pub mod health;
 pub mod identity;
 pub mod jobs;
 pub mod keys;
+pub mod mail;
 pub mod queue;
 pub mod scheduler;
 pub mod schedules;
@@ -33,6 +34,7 @@ pub struct Services {
     pub db: Db,
     pub queue: Arc<dyn Queue>,
     pub blobs: Arc<dyn Blobs>,
+    pub mailer: Arc<dyn mail::Mailer>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn Ids>,
     pub signer: Signer,

@@ -72,6 +72,11 @@ pub fn services(dir: &std::path::Path, max_receives: u32) -> (Services, Arc<Embe
         db: Db::new(Arc::new(store), &signer),
         queue: queue.clone(),
         blobs: Arc::new(FolderBlobs::new(dir.join("blobs"), links.clone())),
+        mailer: Arc::new(crm_adapters::outbox_mailer::OutboxMailer::new(
+            dir.join("outbox"),
+            Arc::new(SystemClock),
+            Arc::new(RandomIds),
+        )),
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds),
         signer,

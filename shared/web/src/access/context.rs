@@ -46,20 +46,34 @@ pub async fn middleware(
     mut request: Request,
     next: Next,
 ) -> Response {
-    match resolve(&state, &request).await {
-        Ok(Resolved::Context(context)) => {
-            request.extensions_mut().insert(*context);
-            next.run(request).await
+    let incoming = Incoming::read(&request);
+    let (client_ip, user_agent) = (incoming.client_ip.clone(), incoming.user_agent.clone());
+    let context = match resolve(&state, incoming).await {
+        Ok(Resolved::Context(context)) => *context,
+        Ok(Resolved::BadApiKey) => {
+            return Problem::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "invalid_api_key",
+                "Invalid API key",
+            )
+            .detail("the bearer token is not a valid, unrevoked API key of an active tenant")
+            .into_response();
         }
-        Ok(Resolved::BadApiKey) => Problem::new(
-            axum::http::StatusCode::UNAUTHORIZED,
-            "invalid_api_key",
-            "Invalid API key",
-        )
-        .detail("the bearer token is not a valid, unrevoked API key of an active tenant")
-        .into_response(),
-        Err(e) => Problem::from(e).into_response(),
-    }
+        Err(e) => {
+            // Public routes (health above all) still answer; the guard refuses the rest.
+            tracing::warn!(error = %e, "could not resolve the request's tenant or principal");
+            RequestContext {
+                host: HostTarget::Unknown,
+                principal: None,
+                pending_second_factor: None,
+                client_ip,
+                user_agent,
+                degraded: true,
+            }
+        }
+    };
+    request.extensions_mut().insert(context);
+    next.run(request).await
 }
 
 enum Resolved {
@@ -67,37 +81,57 @@ enum Resolved {
     BadApiKey,
 }
 
-async fn resolve(state: &ContextState, request: &Request) -> Result<Resolved, StoreError> {
+/// What resolution needs from the request, read before any await (a request body is not `Sync`).
+struct Incoming {
+    host: String,
+    bearer: Option<String>,
+    session_cookie: Option<String>,
+    staff_session_cookie: Option<String>,
+    client_ip: Option<String>,
+    user_agent: Option<String>,
+}
+
+impl Incoming {
+    fn read(request: &Request) -> Self {
+        let headers = request.headers();
+        let text = |value: Option<&str>| value.map(str::to_owned);
+        Self {
+            host: request
+                .uri()
+                .authority()
+                .map(|a| a.as_str().to_owned())
+                .or_else(|| text(headers.get(header::HOST).and_then(|h| h.to_str().ok())))
+                .unwrap_or_default(),
+            bearer: text(bearer(headers)),
+            session_cookie: text(cookies::get(headers, SESSION_COOKIE)),
+            staff_session_cookie: text(cookies::get(headers, STAFF_SESSION_COOKIE)),
+            client_ip: client_ip(request),
+            user_agent: text(
+                headers
+                    .get(header::USER_AGENT)
+                    .and_then(|v| v.to_str().ok()),
+            ),
+        }
+    }
+}
+
+async fn resolve(state: &ContextState, incoming: Incoming) -> Result<Resolved, StoreError> {
     let services = &state.services;
-    let headers = request.headers();
-    let host_header = request
-        .uri()
-        .authority()
-        .map(|a| a.as_str().to_owned())
-        .or_else(|| {
-            headers
-                .get(header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .map(str::to_owned)
-        })
-        .unwrap_or_default();
     let host = state
         .hosts
-        .resolve(&services.db, &services.platform_domain, &host_header)
+        .resolve(&services.db, &services.platform_domain, &incoming.host)
         .await?;
     let mut context = RequestContext {
         host,
         principal: None,
         pending_second_factor: None,
-        client_ip: client_ip(request),
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
+        client_ip: incoming.client_ip,
+        user_agent: incoming.user_agent,
+        degraded: false,
     };
     let now = services.clock.now();
 
-    if let Some(token) = bearer(headers) {
+    if let Some(token) = incoming.bearer.as_deref() {
         let Some((tenant, key)) = api_keys::authenticate(&services.db, token, now).await? else {
             return Ok(Resolved::BadApiKey);
         };
@@ -116,7 +150,7 @@ async fn resolve(state: &ContextState, request: &Request) -> Result<Resolved, St
 
     match context.host.clone() {
         HostTarget::Tenant(tenant) => {
-            if let Some(token) = cookies::get(headers, SESSION_COOKIE)
+            if let Some(token) = incoming.session_cookie.as_deref()
                 && tenant_is_active(services, &tenant).await?
             {
                 let db = services.db.tenant(&tenant);
@@ -131,7 +165,7 @@ async fn resolve(state: &ContextState, request: &Request) -> Result<Resolved, St
             }
         }
         HostTarget::Platform => {
-            if let Some(token) = cookies::get(headers, STAFF_SESSION_COOKIE) {
+            if let Some(token) = incoming.staff_session_cookie.as_deref() {
                 let db = services.db.central();
                 if let Some(session) = sessions::resume(&db, token, now).await? {
                     if session.second_factor_pending {

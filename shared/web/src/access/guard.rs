@@ -34,6 +34,11 @@ pub async fn check(access: Access, request: Request, next: Next) -> Response {
         .to_owned();
     let request = Request::from_parts(parts, body);
 
+    if context.degraded && !matches!(access, Access::Public | Access::Webhook) {
+        return format.respond(Problem::unavailable(
+            "storage is unavailable, try again shortly",
+        ));
+    }
     let session_token = match access {
         Access::Webhook => return next.run(request).await,
         Access::Public | Access::PublicForm => {

@@ -145,6 +145,8 @@ pub struct RequestContext {
     pub pending_second_factor: Option<(TenantOrCentral, Session)>,
     pub client_ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The store could not be reached while resolving; only public routes are served.
+    pub degraded: bool,
 }
 
 /// Where a pending session lives.

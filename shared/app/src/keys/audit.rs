@@ -1,0 +1,43 @@
+//! Keys of audit records: by day, by entity (GSI1), by actor (GSI2).
+
+use chrono::{DateTime, Utc};
+
+use super::{Namespace, escape};
+use crate::store::Key;
+
+/// Audit records of a namespace, one partition per day (UTC), newest last.
+pub fn audit_by_day(namespace: &Namespace, at: DateTime<Utc>, id: &str) -> Key {
+    namespace.key(&["AUDIT", &audit_day(at)], audit_sort(at, id))
+}
+
+/// The partition key of one day's audit records.
+pub fn audit_day_partition(namespace: &Namespace, day: chrono::NaiveDate) -> String {
+    namespace.pk(&["AUDIT", &day.format("%Y-%m-%d").to_string()])
+}
+
+fn audit_day(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d").to_string()
+}
+
+/// Sort key of audit records: time (sortable text), then id for uniqueness.
+pub fn audit_sort(at: DateTime<Utc>, id: &str) -> String {
+    format!("{}#{id}", at.format("%Y-%m-%dT%H:%M:%S%.6fZ"))
+}
+
+/// GSI1 key: an entity's audit history (the change timeline of a card).
+pub fn audit_by_entity(
+    namespace: &Namespace,
+    entity_type: &str,
+    entity_id: &str,
+    sort: &str,
+) -> Key {
+    namespace.key(
+        &["AUDIT_ENTITY", &escape(entity_type), &escape(entity_id)],
+        sort,
+    )
+}
+
+/// GSI2 key: everything one actor did.
+pub fn audit_by_actor(namespace: &Namespace, actor_id: &str, sort: &str) -> Key {
+    namespace.key(&["AUDIT_ACTOR", &escape(actor_id)], sort)
+}
