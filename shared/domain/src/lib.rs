@@ -5,10 +5,12 @@
 
 pub mod access;
 pub mod audit;
+pub mod billing;
 pub mod colour;
 pub mod contact;
 pub mod hostname;
 mod newtype;
+pub mod period;
 pub mod requisites;
 pub mod schedule;
 pub mod tenant;

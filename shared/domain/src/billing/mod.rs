@@ -1,0 +1,6 @@
+//! Services, their effective-dated tariffs, and how much of a service a subscriber used in a
+//! period. Pricing and invoices build on these.
+
+pub mod quantity;
+pub mod service;
+pub mod tariff;
