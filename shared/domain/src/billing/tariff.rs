@@ -129,8 +129,7 @@ pub fn check_version(kind: ServiceKind, version: &TariffVersion) -> Result<(), T
         }
         (_, _) => return Err(TariffError::WrongRates { expected: "flat" }),
     }
-    if matches!(kind, ServiceKind::Norm { .. }) && !version.norm.is_some_and(|n| n > Decimal::ZERO)
-    {
+    if matches!(kind, ServiceKind::Norm { .. }) && version.norm.is_none_or(|n| n <= Decimal::ZERO) {
         return Err(TariffError::NormMissing);
     }
     Ok(())
