@@ -4,6 +4,7 @@
 //! Every route is added through `AccessRouter` with the access it requires; feature modules
 //! each contribute a `routes` function. [`route_table`] lists them all for the access tests.
 
+mod layout;
 mod platform;
 
 use axum::Router;

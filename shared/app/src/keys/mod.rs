@@ -10,10 +10,12 @@ use crate::store::Key;
 
 mod audit;
 mod identity;
+mod subscribers;
 mod tenants;
 
 pub use audit::*;
 pub use identity::*;
+pub use subscribers::*;
 pub use tenants::*;
 
 const TENANT_PREFIX: &str = "T#";
