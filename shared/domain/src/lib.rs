@@ -9,6 +9,7 @@ pub mod billing;
 pub mod colour;
 pub mod contact;
 pub mod hostname;
+pub mod meter;
 mod newtype;
 pub mod period;
 pub mod requisites;
