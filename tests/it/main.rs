@@ -7,6 +7,7 @@ mod binaries;
 mod blob_conformance;
 mod functions;
 mod infra;
+mod mail_conformance;
 mod queue_conformance;
 mod readme;
 mod scheduler;
