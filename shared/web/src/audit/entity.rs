@@ -44,7 +44,10 @@ pub async fn page(
         services.clock.now(),
     );
     let filter = AuditFilter::for_entity(entity_type, entity_id);
-    let found = match log.page(&filter, cursor.as_ref(), super::page::PAGE_SIZE).await {
+    let found = match log
+        .page(&filter, cursor.as_ref(), super::page::PAGE_SIZE)
+        .await
+    {
         Ok(found) => found,
         Err(StoreError::InvalidCursor(_)) => {
             return format.respond(Problem::bad_request("invalid_cursor", a.bad_cursor));

@@ -99,7 +99,10 @@ impl Exporter {
     /// The next chunk of the file and what follows it.
     async fn step(mut self, cursor: Option<Cursor>) -> Result<(Bytes, Step), StoreError> {
         let a = texts(self.lang);
-        let page = self.log.page(&self.filter, cursor.as_ref(), MAX_PAGE).await?;
+        let page = self
+            .log
+            .page(&self.filter, cursor.as_ref(), MAX_PAGE)
+            .await?;
         let mut chunk = String::new();
         for record in &page.records {
             if self.rows == MAX_ROWS {
@@ -162,7 +165,10 @@ pub async fn respond(
                 // The status line is gone already: cutting the body short is how the client
                 // learns of the failure.
                 tracing::error!(error = %e, "audit export failed mid-stream");
-                Some((Err(std::io::Error::other("audit export failed")), Step::Done))
+                Some((
+                    Err(std::io::Error::other("audit export failed")),
+                    Step::Done,
+                ))
             }
         }
     });

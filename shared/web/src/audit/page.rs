@@ -196,10 +196,7 @@ pub async fn list(
                 &services.signer,
                 services.clock.now(),
             );
-            match log
-                .page(&filter, query.cursor().as_ref(), PAGE_SIZE)
-                .await
-            {
+            match log.page(&filter, query.cursor().as_ref(), PAGE_SIZE).await {
                 Ok(found) => Ok(found),
                 Err(crm_app::store::StoreError::InvalidCursor(_)) => {
                     return format.respond(Problem::bad_request("invalid_cursor", a.bad_cursor));

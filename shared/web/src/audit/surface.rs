@@ -117,7 +117,10 @@ impl Surface {
             errors.add(TENANT_PARAM, a.tenant_bad);
             return Ok(Err(errors));
         };
-        if tenancy::tenant_status(&services.db, &tenant).await?.is_none() {
+        if tenancy::tenant_status(&services.db, &tenant)
+            .await?
+            .is_none()
+        {
             errors.add(TENANT_PARAM, a.tenant_unknown);
             return Ok(Err(errors));
         }

@@ -123,7 +123,9 @@ pub static RU: AuditTexts = AuditTexts {
     empty_text: "Здесь появятся все изменения: кто, когда и что поменял — пользователи, организации, настройки, ключи API.",
     empty_filtered_text: "Под выбранный отбор записи не попали. Измените даты или условия, или сбросьте отбор.",
     window_note: |since| {
-        format!("Показаны записи начиная с {since}. Чтобы увидеть более ранние, укажите дату «С даты».")
+        format!(
+            "Показаны записи начиная с {since}. Чтобы увидеть более ранние, укажите дату «С даты»."
+        )
     },
     partial_note: |until| {
         format!("Просмотрены записи до {until}; поиск более ранних продолжится по ссылке ниже.")
@@ -147,7 +149,9 @@ pub static RU: AuditTexts = AuditTexts {
         format!("Выгрузка охватывает не больше {days} дней. Разбейте период на части.")
     },
     export_truncated: |rows| {
-        format!("Выгрузка остановлена на {rows} строках. Сузьте период и выгрузите остальное отдельно.")
+        format!(
+            "Выгрузка остановлена на {rows} строках. Сузьте период и выгрузите остальное отдельно."
+        )
     },
     entity_title: |entity_type, entity_id| format!("История: {entity_type} {entity_id}"),
     entity_empty_title: "Изменений не найдено",
@@ -228,7 +232,9 @@ pub static EN: AuditTexts = AuditTexts {
         format!("An export covers at most {days} days. Split the period.")
     },
     export_truncated: |rows| {
-        format!("The export stopped at {rows} rows. Narrow the period and export the rest separately.")
+        format!(
+            "The export stopped at {rows} rows. Narrow the period and export the rest separately."
+        )
     },
     entity_title: |entity_type, entity_id| format!("History: {entity_type} {entity_id}"),
     entity_empty_title: "No changes found",
@@ -248,19 +254,39 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("account.disable", "Пользователь отключён", "User disabled"),
     ("account.enable", "Пользователь включён", "User enabled"),
     ("account.delete", "Пользователь удалён", "User deleted"),
-    ("account.role_change", "Изменена роль пользователя", "User's role changed"),
+    (
+        "account.role_change",
+        "Изменена роль пользователя",
+        "User's role changed",
+    ),
     ("user.invite", "Отправлено приглашение", "Invitation sent"),
-    ("user.accept_invitation", "Приглашение принято", "Invitation accepted"),
+    (
+        "user.accept_invitation",
+        "Приглашение принято",
+        "Invitation accepted",
+    ),
     ("session.login", "Вход", "Signed in"),
     ("session.logout", "Выход", "Signed out"),
     ("session.revoke", "Сеанс завершён", "Session revoked"),
     ("login.failed", "Неудачная попытка входа", "Failed sign-in"),
     ("login.locked", "Вход заблокирован", "Sign-in locked"),
-    ("password.reset_request", "Запрошен сброс пароля", "Password reset requested"),
+    (
+        "password.reset_request",
+        "Запрошен сброс пароля",
+        "Password reset requested",
+    ),
     ("password.reset", "Пароль сброшен", "Password reset"),
     ("password.change", "Пароль изменён", "Password changed"),
-    ("totp.enable", "Включена двухфакторная защита", "Two-factor enabled"),
-    ("totp.disable", "Отключена двухфакторная защита", "Two-factor disabled"),
+    (
+        "totp.enable",
+        "Включена двухфакторная защита",
+        "Two-factor enabled",
+    ),
+    (
+        "totp.disable",
+        "Отключена двухфакторная защита",
+        "Two-factor disabled",
+    ),
     ("role.create", "Создана роль", "Role created"),
     ("role.update", "Изменена роль", "Role changed"),
     ("role.delete", "Удалена роль", "Role deleted"),
@@ -268,19 +294,51 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("api_key.revoke", "Отозван ключ API", "API key revoked"),
     ("tenant.create", "Создана организация", "Tenant created"),
     ("tenant.update", "Изменена организация", "Tenant changed"),
-    ("tenant.suspend", "Организация приостановлена", "Tenant suspended"),
-    ("tenant.reactivate", "Организация возобновлена", "Tenant reactivated"),
+    (
+        "tenant.suspend",
+        "Организация приостановлена",
+        "Tenant suspended",
+    ),
+    (
+        "tenant.reactivate",
+        "Организация возобновлена",
+        "Tenant reactivated",
+    ),
     ("tenant.close", "Организация закрыта", "Tenant closed"),
-    ("tenant.purge", "Данные организации удалены", "Tenant data purged"),
+    (
+        "tenant.purge",
+        "Данные организации удалены",
+        "Tenant data purged",
+    ),
     ("domain.add", "Добавлен домен", "Domain added"),
     ("domain.verify", "Домен подтверждён", "Domain verified"),
     ("domain.remove", "Удалён домен", "Domain removed"),
     ("settings.update", "Изменены настройки", "Settings changed"),
-    ("staff.create", "Добавлен сотрудник платформы", "Staff member added"),
-    ("staff.update", "Изменён сотрудник платформы", "Staff member changed"),
-    ("impersonation.start", "Начат вход от имени организации", "Impersonation started"),
-    ("impersonation.end", "Завершён вход от имени организации", "Impersonation ended"),
-    ("audit.export", "Выгрузка журнала действий", "Audit log exported"),
+    (
+        "staff.create",
+        "Добавлен сотрудник платформы",
+        "Staff member added",
+    ),
+    (
+        "staff.update",
+        "Изменён сотрудник платформы",
+        "Staff member changed",
+    ),
+    (
+        "impersonation.start",
+        "Начат вход от имени организации",
+        "Impersonation started",
+    ),
+    (
+        "impersonation.end",
+        "Завершён вход от имени организации",
+        "Impersonation ended",
+    ),
+    (
+        "audit.export",
+        "Выгрузка журнала действий",
+        "Audit log exported",
+    ),
 ];
 
 /// The human name of `action`, or the action itself when it has none yet.
@@ -317,7 +375,10 @@ mod tests {
 
     #[test]
     fn actions_have_names_or_show_their_code() {
-        assert_eq!(action_label(Lang::Ru, "account.create"), "Создан пользователь");
+        assert_eq!(
+            action_label(Lang::Ru, "account.create"),
+            "Создан пользователь"
+        );
         assert_eq!(action_label(Lang::En, "account.create"), "User created");
         assert_eq!(action_label(Lang::Ru, "meter.replace"), "meter.replace");
         let mut codes: Vec<_> = ACTIONS.iter().map(|(code, _, _)| code).collect();

@@ -78,13 +78,19 @@ impl RecordView {
         } else {
             let fields: Vec<&str> = changes.iter().take(3).map(|c| c.field.as_str()).collect();
             let more = if changes.len() > 3 { ", …" } else { "" };
-            format!("{}: {}{more}", (a.changes)(changes.len()), fields.join(", "))
+            format!(
+                "{}: {}{more}",
+                (a.changes)(changes.len()),
+                fields.join(", ")
+            )
         };
         Self {
             id: record.id.clone(),
             time: format::date_time(record.at, zone),
             time_seconds: local.format("%d.%m.%Y %H:%M:%S").to_string(),
-            time_utc: record.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            time_utc: record
+                .at
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
             actor: actor_label(a, &record.actor),
             actor_id: record.actor.id(),
             impersonation_reason: match &record.actor {
@@ -152,7 +158,10 @@ mod tests {
         let view = RecordView::new(&record, Lang::Ru, &RU, chrono_tz::Europe::Moscow);
         assert_eq!(view.time, "01.02.2026 00:05");
         assert_eq!(view.time_seconds, "01.02.2026 00:05:09");
-        assert_eq!(view.actor, "help@crm.example.ru (вход сотрудника платформы)");
+        assert_eq!(
+            view.actor,
+            "help@crm.example.ru (вход сотрудника платформы)"
+        );
         assert_eq!(view.actor_id, "staff:s1");
         assert_eq!(view.impersonation_reason.as_deref(), Some("заявка №42"));
         assert_eq!(view.action_label, "Изменены настройки");

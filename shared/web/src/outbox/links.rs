@@ -73,7 +73,10 @@ mod tests {
         let links: Vec<_> = parts.iter().filter_map(|s| s.href.as_deref()).collect();
         assert_eq!(
             links,
-            ["http://demo.localhost:3000/invite/abc?x=1&y=2", "https://x.ru"]
+            [
+                "http://demo.localhost:3000/invite/abc?x=1&y=2",
+                "https://x.ru"
+            ]
         );
         let joined: String = parts.iter().map(|s| s.text.as_str()).collect();
         assert_eq!(

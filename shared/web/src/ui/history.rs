@@ -110,7 +110,9 @@ mod tests {
         assert!(html.contains("Изменён пользователь"));
         assert!(html.contains("<code>role</code>"));
         assert!(html.contains("viewer") && html.contains("manager"));
-        let empty = History::new(Lang::En, chrono_tz::UTC, &[]).render().unwrap();
+        let empty = History::new(Lang::En, chrono_tz::UTC, &[])
+            .render()
+            .unwrap();
         assert!(empty.contains("data-empty-state") && empty.contains("No changes found"));
     }
 }
