@@ -256,7 +256,7 @@ async fn filters_by_dates_in_the_tenant_zone_actor_action_and_entity() {
     );
     assert_eq!(
         list("from=01.03.2026&to=01.03.2026").await,
-        [early.id.clone()]
+        std::slice::from_ref(&early.id)
     );
     assert_eq!(
         list("from=2026-03-01&to=2026-03-31&actor=user:u1").await,
@@ -276,7 +276,7 @@ async fn filters_by_dates_in_the_tenant_zone_actor_action_and_entity() {
     );
     assert_eq!(
         list("entity_type=account&entity_id=a1&action=account.update").await,
-        [late.id.clone()]
+        std::slice::from_ref(&late.id)
     );
 
     let bad = get(
@@ -356,7 +356,7 @@ async fn pages_cross_day_boundaries_each_record_once_and_in_order() {
     }
     let newest_first = |keep: &dyn Fn(&AuditRecord) -> bool| -> Vec<String> {
         let mut records: Vec<&AuditRecord> = written.iter().filter(|r| keep(r)).collect();
-        records.sort_by(|a, b| b.at.cmp(&a.at));
+        records.sort_by_key(|r| std::cmp::Reverse(r.at));
         records.into_iter().map(|r| r.id.clone()).collect()
     };
     let since = (start - Duration::days(1)).format("%Y-%m-%d");
@@ -524,7 +524,7 @@ async fn tenants_see_only_their_own_log_and_roles_decide_reading_and_export() {
     assert!(!own_ids.contains(&secret.id));
     assert!(!own.body.contains("Тайна B"));
     for path in [
-        format!("/api/v1/audit?entity_type=settings&entity_id=b-secret"),
+        "/api/v1/audit?entity_type=settings&entity_id=b-secret".to_owned(),
         format!(
             "/api/v1/audit?entity_type=account&entity_id={}",
             admin_b.account.id

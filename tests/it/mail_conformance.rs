@@ -109,7 +109,11 @@ where
         .into_iter()
         .map(|s| s.id)
         .collect();
-    assert_eq!(seen, [second.clone()], "only that tenant's mail");
+    assert_eq!(
+        seen,
+        std::slice::from_ref(&second),
+        "only that tenant's mail"
+    );
     assert!(
         mailer
             .outbox_message(&kazan, &first)

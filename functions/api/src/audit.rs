@@ -41,13 +41,12 @@ pub fn routes(router: AccessRouter<Services>) -> AccessRouter<Services> {
 }
 
 /// The principal's tenant: the guard admits only a user or key of the host's tenant here.
-fn surface(ctx: &RequestContext) -> Result<Surface, Problem> {
+fn surface(ctx: &RequestContext) -> Option<Surface> {
     ctx.principal
         .as_ref()
         .and_then(Principal::tenant)
         .cloned()
         .map(Surface::Tenant)
-        .ok_or_else(Problem::forbidden)
 }
 
 fn bad_query() -> Problem {
@@ -61,7 +60,7 @@ async fn page(
     format: ErrorFormat,
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Response {
-    let (Ok(Query(query)), Ok(surface)) = (query, surface(&ctx)) else {
+    let (Ok(Query(query)), Some(surface)) = (query, surface(&ctx)) else {
         return format.respond(bad_query());
     };
     let can_export = ctx.principal.as_ref().is_some_and(|p| p.allows(EXPORT));
@@ -80,7 +79,7 @@ async fn entity(
     Path((entity_type, entity_id)): Path<(String, String)>,
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Response {
-    let (Ok(Query(query)), Ok(surface)) = (query, surface(&ctx)) else {
+    let (Ok(Query(query)), Some(surface)) = (query, surface(&ctx)) else {
         return format.respond(bad_query());
     };
     let chrome = audit::frame::signed_in(chrome, &ctx);
@@ -104,7 +103,7 @@ async fn export_page(
     headers: HeaderMap,
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Response {
-    let (Ok(Query(query)), Ok(surface)) = (query, surface(&ctx)) else {
+    let (Ok(Query(query)), Some(surface)) = (query, surface(&ctx)) else {
         return format.respond(bad_query());
     };
     match audit::export_csv(&services, &ctx.audit(), &surface, &query, chrome.lang).await {
@@ -140,7 +139,8 @@ async fn api_list(
     let Ok(Query(query)) = query else {
         return Err(bad_query());
     };
-    audit::api::list(&services, &surface(&ctx)?, &query).await
+    let surface = surface(&ctx).ok_or_else(Problem::forbidden)?;
+    audit::api::list(&services, &surface, &query).await
 }
 
 /// The tenant's audit records as a CSV file (UTF-8 with BOM, `;`-separated, for Excel),
@@ -166,7 +166,7 @@ async fn api_export(
     let Ok(Query(query)) = query else {
         return Err(bad_query());
     };
-    let surface = surface(&ctx)?;
+    let surface = surface(&ctx).ok_or_else(Problem::forbidden)?;
     match audit::export_csv(&services, &ctx.audit(), &surface, &query, lang).await {
         Ok(response) => Ok(response),
         Err(ExportRefused::Invalid(errors)) => Err(errors.to_problem()),

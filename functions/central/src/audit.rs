@@ -45,10 +45,10 @@ fn bad_query() -> Problem {
     Problem::bad_request("invalid_query", "the filter parameters could not be read")
 }
 
-fn read((query, tenant): Params) -> Result<(AuditQuery, TenantParam), Problem> {
+fn read((query, tenant): Params) -> Option<(AuditQuery, TenantParam)> {
     match (query, tenant) {
-        (Ok(Query(query)), Ok(Query(tenant))) => Ok((query, tenant)),
-        _ => Err(bad_query()),
+        (Ok(Query(query)), Ok(Query(tenant))) => Some((query, tenant)),
+        _ => None,
     }
 }
 
@@ -67,9 +67,8 @@ async fn page(
     query: Result<Query<AuditQuery>, QueryRejection>,
     tenant: Result<Query<TenantParam>, QueryRejection>,
 ) -> Response {
-    let (query, tenant) = match read((query, tenant)) {
-        Ok(params) => params,
-        Err(problem) => return format.respond(problem),
+    let Some((query, tenant)) = read((query, tenant)) else {
+        return format.respond(bad_query());
     };
     let chrome = audit::frame::signed_in(chrome, &ctx);
     let raw = tenant.tenant.as_deref();
@@ -97,9 +96,8 @@ async fn export_page(
     query: Result<Query<AuditQuery>, QueryRejection>,
     tenant: Result<Query<TenantParam>, QueryRejection>,
 ) -> Response {
-    let (query, tenant) = match read((query, tenant)) {
-        Ok(params) => params,
-        Err(problem) => return format.respond(problem),
+    let Some((query, tenant)) = read((query, tenant)) else {
+        return format.respond(bad_query());
     };
     let raw = tenant.tenant.as_deref();
     let surface = match Surface::central(&services, raw, texts(chrome.lang)).await {
@@ -150,7 +148,7 @@ async fn api_list(
     query: Result<Query<AuditQuery>, QueryRejection>,
     tenant: Result<Query<TenantParam>, QueryRejection>,
 ) -> Result<Response, Problem> {
-    let (query, tenant) = read((query, tenant))?;
+    let (query, tenant) = read((query, tenant)).ok_or_else(bad_query)?;
     let surface = api_surface(&services, &tenant).await?;
     audit::api::list(&services, &surface, &query).await
 }
@@ -175,7 +173,7 @@ async fn api_export(
     query: Result<Query<AuditQuery>, QueryRejection>,
     tenant: Result<Query<TenantParam>, QueryRejection>,
 ) -> Result<Response, Problem> {
-    let (query, tenant) = read((query, tenant))?;
+    let (query, tenant) = read((query, tenant)).ok_or_else(bad_query)?;
     let surface = api_surface(&services, &tenant).await?;
     match audit::export_csv(&services, &ctx.audit(), &surface, &query, lang).await {
         Ok(response) => Ok(response),
