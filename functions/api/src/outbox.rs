@@ -1,5 +1,6 @@
 //! The tenant's outbox: mail the platform sent for this tenant (invitations, resets), where the
-//! mailer keeps it. Anyone who may read the tenant's users may read it.
+//! mailer keeps it. Whoever reads an invitation link can claim that account, so reading the
+//! outbox takes the right to create users (administrators), not merely to list them.
 
 use axum::extract::{Path, State};
 use axum::http::Method;
@@ -16,7 +17,7 @@ use crm_web::outbox::{self, OutboxSite};
 use crm_web::problem::Problem;
 use crm_web::ui::Chrome;
 
-const READ: Access = Access::Tenant(Permission::new(Resource::Users, Action::Read));
+const READ: Access = Access::Tenant(Permission::new(Resource::Users, Action::Create));
 
 pub fn routes(router: AccessRouter<Services>) -> AccessRouter<Services> {
     router.page(Method::GET, "/outbox", READ, get(list)).page(

@@ -23,7 +23,7 @@ pub fn signed_in(chrome: Chrome, ctx: &RequestContext) -> Chrome {
             if principal.allows(Permission::new(Resource::Audit, Action::Read)) {
                 nav.push(NavItem::new(a.title, "/audit"));
             }
-            if principal.allows(Permission::new(Resource::Users, Action::Read)) {
+            if principal.allows(Permission::new(Resource::Users, Action::Create)) {
                 nav.push(NavItem::new(o.title, "/outbox"));
             }
             let mut chrome = chrome
