@@ -135,18 +135,16 @@ pub fn render(chrome: Chrome, input: ListInput<'_>) -> Response {
     let status = match input.found {
         Err(_) => StatusCode::UNPROCESSABLE_ENTITY,
         Ok(found) => {
-            if let Some(since) = found.window_start
-                && input.query.cursor().is_none()
-            {
-                content
-                    .notes
-                    .push((a.window_note)(&crate::format::date_in(since, input.zone)));
-            }
+            // One note: how far this page searched when it stopped short, else the window.
             let short = found.records.len() < PAGE_SIZE as usize;
-            if let (Some(until), true) = (found.searched_back_to, short) {
-                content
+            match (found.searched_back_to.filter(|_| short), found.window_start) {
+                (Some(until), _) => content
                     .notes
-                    .push((a.partial_note)(&crate::format::date_in(until, input.zone)));
+                    .push((a.partial_note)(&crate::format::date_in(until, input.zone))),
+                (None, Some(since)) if input.query.cursor().is_none() => content
+                    .notes
+                    .push((a.window_note)(&crate::format::date_in(since, input.zone))),
+                _ => {}
             }
             content.rows = found
                 .records

@@ -47,8 +47,6 @@ pub struct AuditTexts {
     pub empty_filtered_text: &'static str,
     pub window_note: fn(since: &str) -> String,
     pub partial_note: fn(until: &str) -> String,
-    pub continue_search: &'static str,
-    pub first_page: &'static str,
     pub impersonation: &'static str,
     pub reason: &'static str,
     pub api_key: fn(name: &str) -> String,
@@ -128,10 +126,8 @@ pub static RU: AuditTexts = AuditTexts {
         )
     },
     partial_note: |until| {
-        format!("Просмотрены записи до {until}; поиск более ранних продолжится по ссылке ниже.")
+        format!("Поиск дошёл до {until}: более ранние записи — по ссылке «Далее».")
     },
-    continue_search: "Искать дальше",
-    first_page: "К началу",
     impersonation: "вход сотрудника платформы",
     reason: "Причина",
     api_key: |name| format!("API-ключ «{name}»"),
@@ -210,11 +206,7 @@ pub static EN: AuditTexts = AuditTexts {
     window_note: |since| {
         format!("Showing records since {since}. Set a “From” date to see earlier ones.")
     },
-    partial_note: |until| {
-        format!("Searched records back to {until}; the link below searches further back.")
-    },
-    continue_search: "Search further",
-    first_page: "Back to start",
+    partial_note: |until| format!("The search reached {until}; earlier records are behind “Next”."),
     impersonation: "platform staff acting",
     reason: "Reason",
     api_key: |name| format!("API key “{name}”"),
