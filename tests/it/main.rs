@@ -3,10 +3,13 @@
 //! embedded storage, worker entry points fed with the fixtures in `events/`, and infra checks.
 
 mod access;
+mod audit_log;
 mod binaries;
 mod blob_conformance;
 mod functions;
 mod infra;
+mod mail_conformance;
+mod outbox;
 mod queue_conformance;
 mod readme;
 mod scheduler;

@@ -4,7 +4,9 @@
 //! Every route is added through `AccessRouter` with the access it requires; feature modules
 //! each contribute a `routes` function. [`route_table`] lists them all for the access tests.
 
+mod audit;
 mod layout;
+mod outbox;
 mod platform;
 
 use axum::Router;
@@ -32,7 +34,9 @@ struct ApiDoc;
 /// Every feature's routes, each with its access.
 fn routes() -> AccessRouter<Services> {
     let routes = AccessRouter::new(ApiDoc::openapi());
-    platform::routes(routes)
+    let routes = platform::routes(routes);
+    let routes = audit::routes(routes);
+    outbox::routes(routes)
 }
 
 /// The routes and the access each requires.

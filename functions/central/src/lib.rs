@@ -4,6 +4,8 @@
 //! Every route is added through `AccessRouter` with the access it requires; feature modules
 //! each contribute a `routes` function. [`route_table`] lists them all for the access tests.
 
+mod audit;
+mod outbox;
 mod platform;
 
 use axum::Router;
@@ -29,7 +31,9 @@ struct CentralDoc;
 
 fn routes() -> AccessRouter<Services> {
     let routes = AccessRouter::new(CentralDoc::openapi());
-    platform::routes(routes)
+    let routes = platform::routes(routes);
+    let routes = audit::routes(routes);
+    outbox::routes(routes)
 }
 
 /// The routes and the access each requires.

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod assets;
+pub mod audit;
 pub mod blob_route;
 pub mod cookies;
 pub mod error_page;
@@ -14,6 +15,7 @@ pub mod gallery;
 pub mod health;
 pub mod i18n;
 pub mod openapi;
+pub mod outbox;
 pub mod pages;
 pub mod problem;
 pub mod request_id;
