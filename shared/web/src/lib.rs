@@ -5,6 +5,7 @@
 pub mod access;
 pub mod assets;
 pub mod blob_route;
+pub mod chrome;
 pub mod cookies;
 pub mod error_page;
 pub mod extract;
@@ -13,6 +14,7 @@ pub mod format;
 pub mod gallery;
 pub mod health;
 pub mod i18n;
+pub mod identity;
 pub mod openapi;
 pub mod pages;
 pub mod problem;

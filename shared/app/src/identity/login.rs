@@ -265,3 +265,66 @@ async fn succeed(
     }
     Err(StoreError::TransactionConflict.into())
 }
+
+/// Ends one of the account's own sessions (from its sessions list), audited. `false` when the
+/// account has no such live session.
+pub async fn end_own_session(
+    realm: &Realm,
+    account_id: &str,
+    session_id: &str,
+    audit: &Audit,
+) -> Result<bool, StoreError> {
+    let now = realm.now();
+    let owned = sessions::list(&realm.db, account_id, now)
+        .await?
+        .iter()
+        .any(|s| s.id == session_id);
+    if !owned {
+        return Ok(false);
+    }
+    let writes = vec![
+        Write::Delete(Delete {
+            key: keys::session(realm.namespace(), session_id),
+            condition: Condition::None,
+        }),
+        realm.audit_write(
+            audit,
+            &Change {
+                action: "auth.session_revoke",
+                entity_type: "account",
+                entity_id: account_id,
+                before: None,
+                after: None,
+            },
+        ),
+    ];
+    realm.db.transact(writes).await?;
+    Ok(true)
+}
+
+/// Ends every session of the account but `keep` ("sign out everywhere else"), audited once.
+pub async fn end_other_sessions(
+    realm: &Realm,
+    account_id: &str,
+    keep: &str,
+    audit: &Audit,
+) -> Result<usize, StoreError> {
+    let ended = sessions::revoke_all(&realm.db, account_id, Some(keep), realm.now()).await?;
+    if ended > 0 {
+        let detail = serde_json::json!({ "sessions_ended": ended });
+        realm
+            .db
+            .transact(vec![realm.audit_write(
+                audit,
+                &Change {
+                    action: "auth.sessions_revoke_others",
+                    entity_type: "account",
+                    entity_id: account_id,
+                    before: None,
+                    after: Some(&detail),
+                },
+            )])
+            .await?;
+    }
+    Ok(ended)
+}

@@ -16,6 +16,8 @@ use crate::ui::url;
 /// Where people sign in.
 pub const TENANT_LOGIN: &str = "/login";
 pub const STAFF_LOGIN: &str = "/central/login";
+/// The central part's start page, where the platform host's `/` leads.
+pub const CENTRAL_HOME: &str = "/central/";
 
 /// Runs `next` if the request's principal has `access`; otherwise answers as the caller expects:
 /// browsers are sent to sign in, programs get 401; 403 when signed in but not allowed; 404 for
@@ -58,6 +60,12 @@ pub async fn check(access: Access, request: Request, next: Next) -> Response {
         Access::TenantMember | Access::Tenant(_) => {
             let tenant_host = match &context.host {
                 HostTarget::Tenant(_) => true,
+                // The platform's own root is the central part's.
+                HostTarget::Platform
+                    if current == "/" && matches!(format, ErrorFormat::Html { .. }) =>
+                {
+                    return Redirect::to(CENTRAL_HOME).into_response();
+                }
                 HostTarget::Platform => false,
                 HostTarget::Unknown => return format.respond(Problem::unknown_host()),
             };
