@@ -179,6 +179,11 @@ impl RequestContext {
         }
     }
 
+    /// The tenant the principal acts in (a user's or an API key's), for tenant routes.
+    pub fn acting_tenant(&self) -> Option<&TenantId> {
+        self.principal.as_ref().and_then(Principal::tenant)
+    }
+
     /// The signed-in tenant user, if the principal is one.
     pub fn user(&self) -> Option<&UserPrincipal> {
         match &self.principal {

@@ -100,7 +100,7 @@ pub fn routes<A: AreaOf>(router: AccessRouter<Services>) -> AccessRouter<Service
         )
 }
 
-pub(crate) fn texts(lang: Lang) -> &'static AuthTexts {
+pub fn texts(lang: Lang) -> &'static AuthTexts {
     lang.pick(&auth_texts::RU, &auth_texts::EN)
 }
 
@@ -109,7 +109,7 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-pub(crate) fn client(ctx: &RequestContext) -> ClientInfo {
+pub fn client(ctx: &RequestContext) -> ClientInfo {
     ClientInfo {
         ip: ctx.client_ip.clone(),
         user_agent: ctx.user_agent.clone(),
