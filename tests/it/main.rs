@@ -3,6 +3,7 @@
 //! embedded storage, worker entry points fed with the fixtures in `events/`, and infra checks.
 
 mod access;
+mod auth;
 mod binaries;
 mod blob_conformance;
 mod functions;
