@@ -3,6 +3,7 @@
 //! embedded storage, worker entry points fed with the fixtures in `events/`, and infra checks.
 
 mod access;
+mod api_keys;
 mod auth;
 mod binaries;
 mod blob_conformance;
@@ -10,7 +11,9 @@ mod functions;
 mod infra;
 mod queue_conformance;
 mod readme;
+mod roles;
 mod scheduler;
 mod store_conformance;
 mod support;
+mod users;
 mod workers;
