@@ -13,6 +13,7 @@ mod queue_conformance;
 mod readme;
 mod roles;
 mod scheduler;
+mod staff;
 mod store_conformance;
 mod support;
 mod users;
