@@ -3,10 +3,12 @@
 //! embedded storage, worker entry points fed with the fixtures in `events/`, and infra checks.
 
 mod access;
+mod access_matrix;
 mod api_keys;
 mod auth;
 mod binaries;
 mod blob_conformance;
+mod cross_tenant;
 mod functions;
 mod infra;
 mod queue_conformance;

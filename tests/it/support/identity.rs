@@ -83,9 +83,9 @@ pub async fn staff_browser(
     email: &str,
 ) -> (Client, String, Account) {
     let account = tenants::create_account(&platform.services, None, email, role, PASSWORD).await;
-    let signed = tenants::sign_in(&platform.services, None, account.clone()).await;
+    let signed = tenants::sign_in(&platform.services, None, account).await;
     let client = Client::new(platform.router(), "localhost").with_cookie(&signed.cookie);
-    (client, signed.csrf, account)
+    (client, signed.csrf, signed.account)
 }
 
 /// Mail sent so far, newest first.
