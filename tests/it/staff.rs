@@ -363,3 +363,55 @@ async fn actions_while_impersonating_are_recorded_as_the_staff_member() {
         matches!(&records[0].actor, Actor::Impersonation { staff_id, .. } if *staff_id == staff.id)
     );
 }
+
+#[tokio::test]
+async fn seeding_creates_each_account_once() {
+    use crm_app::identity::Realm;
+    use crm_app::identity::seed::{SeedAccount, ensure_account};
+    let platform = platform().await;
+    let services = &platform.services;
+    let seed = SeedAccount {
+        email: "Admin@CRM.example.ru",
+        name: "Администратор платформы",
+        role: "superadmin",
+        password: PASSWORD,
+    };
+    let central = Realm::central(services);
+    let first = ensure_account(&central, &seed).await.expect("created");
+    let second = ensure_account(
+        &central,
+        &SeedAccount {
+            name: "Другое имя",
+            ..seed.clone()
+        },
+    )
+    .await
+    .expect("found");
+    assert_eq!(first.id, second.id, "idempotent");
+    assert_eq!(
+        second.name, "Администратор платформы",
+        "an existing account is left as it is"
+    );
+    let mut browser = Client::new(platform.router(), "localhost");
+    let done = browser
+        .log_in("/central/login", "admin@crm.example.ru", PASSWORD)
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+
+    let (tenant, _) = tenant_with(services, "demo", "viewer").await;
+    let demo = Realm::tenant(services, &tenant);
+    let admin = ensure_account(
+        &demo,
+        &SeedAccount {
+            role: "administrator",
+            ..seed
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(admin.role, "administrator");
+    assert_ne!(
+        admin.id, first.id,
+        "the same email in another realm is another account"
+    );
+}
