@@ -237,6 +237,6 @@ describe("other pages", () => {
       assert.equal(await page.locator("nav[aria-label]").count(), 0, "no navigation without a user");
       await page.getByRole("link", { name: "На главную" }).click();
       await page.waitForLoadState("load");
-      assert.equal(await h1(page), "Добро пожаловать");
+      assert.equal(await h1(page), "Вход для сотрудников платформы", "the platform's root asks staff to sign in");
     }));
 });
