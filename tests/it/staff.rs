@@ -230,6 +230,16 @@ async fn impersonation_needs_a_reason_is_audited_twice_and_shows_a_banner() {
     let me = inside.get_json("/api/v1/me").await.json();
     assert_eq!(me["id"], operator.id.as_str());
     assert_eq!(me["impersonated_by"], "help@crm.example.ru");
+    let forbidden = inside.get("/users").await;
+    assert_eq!(
+        forbidden.status,
+        StatusCode::FORBIDDEN,
+        "an operator's permissions"
+    );
+    assert!(
+        forbidden.body.contains("Вы действуете как"),
+        "the banner stays on error pages"
+    );
     let password = inside.get("/account/totp").await;
     assert_eq!(
         password.status,

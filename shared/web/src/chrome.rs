@@ -166,7 +166,13 @@ impl FromRequestParts<Services> for TenantUi {
 
 /// The frame of a tenant page for whoever the context holds.
 pub async fn tenant_chrome(chrome: Chrome, ctx: &RequestContext, services: &Services) -> Chrome {
-    let mut chrome = chrome.with_branding(branding(services, ctx).await);
+    let chrome = chrome.with_branding(branding(services, ctx).await);
+    tenant_frame(chrome, ctx)
+}
+
+/// The navigation, user menu and impersonation banner of a tenant page (no store reads, so
+/// error pages answered by the access guard keep them too).
+pub fn tenant_frame(mut chrome: Chrome, ctx: &RequestContext) -> Chrome {
     let Some(principal) = ctx.principal.as_ref() else {
         return chrome;
     };

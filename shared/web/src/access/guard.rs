@@ -8,10 +8,11 @@ use crm_app::tenancy::HostTarget;
 
 use super::csrf;
 use super::{Access, Principal, RequestContext};
+use crate::chrome;
 use crate::cookies;
-use crate::error_page::ErrorFormat;
+use crate::error_page::{ErrorFormat, error_page};
 use crate::problem::Problem;
-use crate::ui::url;
+use crate::ui::{Chrome, url};
 
 /// Where people sign in.
 pub const TENANT_LOGIN: &str = "/login";
@@ -83,7 +84,7 @@ pub async fn check(access: Access, request: Request, next: Next) -> Response {
             if let Access::Tenant(permission) = access
                 && !principal.allows(permission)
             {
-                return format.respond(forbidden());
+                return refuse(&format, &context);
             }
             principal.session().map(|s| s.csrf_token.clone())
         }
@@ -97,7 +98,7 @@ pub async fn check(access: Access, request: Request, next: Next) -> Response {
             if let Access::Central(permission) = access
                 && !principal.allows_central(permission)
             {
-                return format.respond(forbidden());
+                return refuse(&format, &context);
             }
             principal.session().map(|s| s.csrf_token.clone())
         }
@@ -125,6 +126,23 @@ async fn with_csrf(expected: &str, request: Request, next: Next, format: &ErrorF
 
 fn forbidden() -> Problem {
     Problem::forbidden().detail("your role does not allow this")
+}
+
+/// 403. Browsers get the error page inside the signed-in frame, so the navigation and an
+/// impersonation banner (with its way out) stay on screen.
+fn refuse(format: &ErrorFormat, context: &RequestContext) -> Response {
+    let ErrorFormat::Html { lang, current } = format else {
+        return format.respond(forbidden());
+    };
+    let mut chrome = Chrome::new(*lang);
+    chrome.current.clone_from(current);
+    let chrome = match context.host {
+        HostTarget::Platform => chrome::central_chrome(chrome, context),
+        _ => chrome::tenant_frame(chrome, context),
+    };
+    let mut problem = forbidden();
+    problem.request_id = crate::request_id::current();
+    error_page(chrome, &problem)
 }
 
 fn unauthenticated(format: &ErrorFormat, login: &str, current: &str) -> Response {
