@@ -128,8 +128,8 @@ fn forbidden() -> Problem {
     Problem::forbidden().detail("your role does not allow this")
 }
 
-/// 403. Browsers get the error page inside the signed-in frame, so the navigation and an
-/// impersonation banner (with its way out) stay on screen.
+/// Answers 403; browsers get the error page inside the signed-in frame, so the navigation and
+/// an impersonation banner (with its way out) stay on screen.
 fn refuse(format: &ErrorFormat, context: &RequestContext) -> Response {
     let ErrorFormat::Html { lang, current } = format else {
         return format.respond(forbidden());
