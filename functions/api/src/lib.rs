@@ -4,10 +4,17 @@
 //! Every route is added through `AccessRouter` with the access it requires; feature modules
 //! each contribute a `routes` function. [`route_table`] lists them all for the access tests.
 
+mod acting;
+mod api_keys;
 mod audit;
+mod auth;
+mod dashboard;
 mod layout;
 mod outbox;
 mod platform;
+mod roles;
+mod sessions;
+mod users;
 
 use axum::Router;
 use crm_app::Services;
@@ -27,7 +34,10 @@ pub const DOCS_PATH: &str = "/api/v1/docs";
                        Authenticate with `Authorization: Bearer <API key>`. \
                        Errors are RFC 9457 problem+json with a stable `code`."
     ),
-    tags((name = "platform", description = "Health and metadata"))
+    tags(
+        (name = "platform", description = "Health and metadata"),
+        (name = "identity", description = "The caller, users, invitations, roles, API keys, sessions")
+    )
 )]
 struct ApiDoc;
 
@@ -36,7 +46,13 @@ fn routes() -> AccessRouter<Services> {
     let routes = AccessRouter::new(ApiDoc::openapi());
     let routes = platform::routes(routes);
     let routes = audit::routes(routes);
-    outbox::routes(routes)
+    let routes = outbox::routes(routes);
+    let routes = dashboard::routes(routes);
+    let routes = auth::routes(routes);
+    let routes = sessions::routes(routes);
+    let routes = users::routes(routes);
+    let routes = roles::routes(routes);
+    api_keys::routes(routes)
 }
 
 /// The routes and the access each requires.

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod auth;
 pub mod billing;
 pub mod colour;
 pub mod contact;
