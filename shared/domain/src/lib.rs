@@ -8,10 +8,14 @@ pub mod audit;
 pub mod colour;
 pub mod contact;
 pub mod hostname;
+pub mod invoice_number;
+pub mod logo;
 mod newtype;
 pub mod requisites;
 pub mod schedule;
 pub mod tenant;
+pub mod tenant_profile;
+pub mod tenant_settings;
 
 pub use colour::HexColour;
 pub use contact::{Email, PhoneE164};
