@@ -135,7 +135,10 @@ fn record_item(namespace: &Namespace, record: &AuditRecord) -> Item {
         _ => Body::new(),
     };
     let sort = keys::audit_sort(record.at, &record.id);
-    Item::new(keys::audit_by_day(namespace, record.at, &record.id), body)
+    let key = keys::audit_by_day(namespace, record.at, &record.id);
+    // A tenant's audit log is the tenant's data: findable for its export and purge.
+    let findable = keys::tenant_item_index(namespace, &key);
+    let mut item = Item::new(key, body)
         .with_index(
             Index::Gsi1,
             keys::audit_by_entity(namespace, &record.entity_type, &record.entity_id, &sort),
@@ -143,7 +146,9 @@ fn record_item(namespace: &Namespace, record: &AuditRecord) -> Item {
         .with_index(
             Index::Gsi2,
             keys::audit_by_actor(namespace, &record.actor.id(), &sort),
-        )
+        );
+    item.index_keys.set(Index::Gsi3, findable);
+    item
 }
 
 /// Reads a stored record back.

@@ -10,6 +10,7 @@ use crm_adapters::folder_blobs::FolderBlobs;
 use crm_adapters::sqlite_store::SqliteStore;
 use crm_app::Services;
 use crm_app::blobs::LocalBlobLinks;
+use crm_app::dns::StaticDns;
 use crm_app::clock::{RandomIds, SystemClock};
 use crm_app::config::Config;
 use crm_app::signing::Signer;
@@ -18,6 +19,8 @@ use tempfile::TempDir;
 
 pub struct Platform {
     pub services: Services,
+    /// The DNS answers custom-domain verification sees (the services use it).
+    pub dns: Arc<StaticDns>,
     // Keeps the data folder alive as long as the platform.
     _dir: TempDir,
 }
@@ -32,11 +35,15 @@ impl Platform {
             _ => None,
         })
         .expect("embedded config");
-        let services = crm_adapters::wiring::services_from_config(&config)
+        let mut services = crm_adapters::wiring::services_from_config(&config)
             .await
             .expect("embedded services");
+        // Tests never reach real DNS; the UDP adapter has its own tests against a fake server.
+        let dns = Arc::new(StaticDns::new());
+        services.dns = dns.clone();
         Self {
             services,
+            dns,
             _dir: dir,
         }
     }
@@ -85,6 +92,8 @@ pub fn services(dir: &std::path::Path, max_receives: u32) -> (Services, Arc<Embe
         local_blob_links: Some(links),
         platform_domain: "localhost".into(),
         password_cost: crm_app::identity::password::HashCost::FOR_TESTS,
+        dns: Arc::new(StaticDns::new()),
+        hosts: Arc::default(),
     };
     (services, queue)
 }
