@@ -5,6 +5,7 @@
 //! each contribute a `routes` function. [`route_table`] lists them all for the access tests.
 
 mod platform;
+mod tenants;
 
 use axum::Router;
 use crm_app::Services;
@@ -29,7 +30,8 @@ struct CentralDoc;
 
 fn routes() -> AccessRouter<Services> {
     let routes = AccessRouter::new(CentralDoc::openapi());
-    platform::routes(routes)
+    let routes = platform::routes(routes);
+    tenants::routes(routes)
 }
 
 /// The routes and the access each requires.

@@ -108,6 +108,21 @@ impl Invalid {
             .map(|issue| &issue.reason)
     }
 
+    /// `(field, message)` pairs in Russian or English, for forms and problem responses.
+    pub fn messages(&self, russian: bool) -> Vec<(String, String)> {
+        self.0
+            .iter()
+            .map(|issue| {
+                let text = if russian {
+                    &issue.reason.ru
+                } else {
+                    &issue.reason.en
+                };
+                (issue.field.clone(), text.clone())
+            })
+            .collect()
+    }
+
     /// `Ok(value)` when nothing was refused.
     pub fn into_result<T>(self, value: T) -> Result<T, Invalid> {
         if self.is_empty() { Ok(value) } else { Err(self) }
