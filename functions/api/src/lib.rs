@@ -5,6 +5,7 @@
 //! each contribute a `routes` function. [`route_table`] lists them all for the access tests.
 
 mod platform;
+mod settings;
 
 use axum::Router;
 use crm_app::Services;
@@ -31,7 +32,8 @@ struct ApiDoc;
 /// Every feature's routes, each with its access.
 fn routes() -> AccessRouter<Services> {
     let routes = AccessRouter::new(ApiDoc::openapi());
-    platform::routes(routes)
+    let routes = platform::routes(routes);
+    settings::routes(routes)
 }
 
 /// The routes and the access each requires.
