@@ -4,12 +4,15 @@
 
 mod access;
 mod binaries;
+mod domains;
 mod blob_conformance;
 mod functions;
 mod infra;
 mod queue_conformance;
 mod readme;
 mod scheduler;
+mod settings;
 mod store_conformance;
 mod support;
+mod tenants;
 mod workers;

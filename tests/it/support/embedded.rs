@@ -58,6 +58,11 @@ impl Platform {
         platform
     }
 
+    /// The data folder (the SQLite store file is `store.sqlite3` in it).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     /// Every function's routes, as `crm dev` serves them.
     pub fn router(&self) -> Router {
         crm::platform::router(&self.services)
