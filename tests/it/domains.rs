@@ -15,19 +15,33 @@ async fn a_custom_domain_is_verified_by_its_txt_record() {
     let admin = staff(&platform, "superadmin").await;
     create_tenant(&admin, "acme", "Acme").await;
     let acme = tenant_id("acme");
-    let user = support::create_account(&platform.services, Some(&acme), "a@acme.ru", "administrator", "pw").await;
+    let user = support::create_account(
+        &platform.services,
+        Some(&acme),
+        "a@acme.ru",
+        "administrator",
+        "pw",
+    )
+    .await;
     let user = support::sign_in(&platform.services, Some(&acme), user).await;
     let custom = Client::new(platform.router(), "lk.acme.example", Some(user));
 
     let added = admin
-        .json("POST", "/central/api/v1/tenants/acme/domains", &json!({"host": "LK.Acme.Example."}))
+        .json(
+            "POST",
+            "/central/api/v1/tenants/acme/domains",
+            &json!({"host": "LK.Acme.Example."}),
+        )
         .await;
     assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
     let domain = added.json();
     assert_eq!(domain["host"], "lk.acme.example");
     assert_eq!(domain["verified"], false);
     assert_eq!(domain["verification"]["record_type"], "TXT");
-    assert_eq!(domain["verification"]["name"], "_crm-verify.lk.acme.example");
+    assert_eq!(
+        domain["verification"]["name"],
+        "_crm-verify.lk.acme.example"
+    );
     let value = domain["verification"]["value"].as_str().unwrap().to_owned();
     assert!(value.starts_with("crm-verify="));
 
@@ -40,19 +54,26 @@ async fn a_custom_domain_is_verified_by_its_txt_record() {
     let missing = admin.json("POST", verify, &json!({})).await;
     assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(missing.json()["code"], "txt_record_missing");
-    assert!(missing.json()["detail"].as_str().unwrap().contains("_crm-verify.lk.acme.example"));
-    platform
-        .dns
-        .set_txt("_crm-verify.lk.acme.example", &["v=spf1 -all", "crm-verify=not-the-token"]);
+    assert!(
+        missing.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("_crm-verify.lk.acme.example")
+    );
+    platform.dns.set_txt(
+        "_crm-verify.lk.acme.example",
+        &["v=spf1 -all", "crm-verify=not-the-token"],
+    );
     let wrong = admin.json("POST", verify, &json!({})).await;
     assert_eq!(wrong.json()["code"], "txt_record_mismatch");
     platform.dns.set_failing(true);
     let down = admin.json("POST", verify, &json!({})).await;
     assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE);
     platform.dns.set_failing(false);
-    platform
-        .dns
-        .set_txt("_crm-verify.lk.acme.example", &["v=spf1 -all", &format!("\"{value}\"")]);
+    platform.dns.set_txt(
+        "_crm-verify.lk.acme.example",
+        &["v=spf1 -all", &format!("\"{value}\"")],
+    );
     let verified = admin.json("POST", verify, &json!({})).await;
     assert_eq!(verified.status, StatusCode::OK, "{}", verified.body);
     assert_eq!(verified.json()["verified"], true);
@@ -62,16 +83,28 @@ async fn a_custom_domain_is_verified_by_its_txt_record() {
     assert_eq!(custom.get("/settings").await.status, StatusCode::OK);
 
     let subdomain = admin
-        .json("DELETE", "/central/api/v1/tenants/acme/domains/acme.localhost", &json!({}))
+        .json(
+            "DELETE",
+            "/central/api/v1/tenants/acme/domains/acme.localhost",
+            &json!({}),
+        )
         .await;
     assert_eq!(subdomain.json()["code"], "subdomain_not_removable");
     let removed = admin
-        .json("DELETE", "/central/api/v1/tenants/acme/domains/lk.acme.example", &json!({}))
+        .json(
+            "DELETE",
+            "/central/api/v1/tenants/acme/domains/lk.acme.example",
+            &json!({}),
+        )
         .await;
     assert_eq!(removed.status, StatusCode::NO_CONTENT);
     assert_eq!(custom.get("/settings").await.status, StatusCode::NOT_FOUND);
     let gone = admin
-        .json("DELETE", "/central/api/v1/tenants/acme/domains/lk.acme.example", &json!({}))
+        .json(
+            "DELETE",
+            "/central/api/v1/tenants/acme/domains/lk.acme.example",
+            &json!({}),
+        )
         .await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND);
 
@@ -90,16 +123,33 @@ async fn a_domain_belongs_to_one_tenant_and_never_to_the_platform() {
     create_tenant(&admin, "acme", "Acme").await;
     create_tenant(&admin, "beta", "Beta").await;
     let first = admin
-        .json("POST", "/central/api/v1/tenants/acme/domains", &json!({"host": "lk.shared.example"}))
+        .json(
+            "POST",
+            "/central/api/v1/tenants/acme/domains",
+            &json!({"host": "lk.shared.example"}),
+        )
         .await;
     assert_eq!(first.status, StatusCode::CREATED);
     let before = raw_keys(&platform, "C#");
     let second = admin
-        .json("POST", "/central/api/v1/tenants/beta/domains", &json!({"host": "lk.shared.example"}))
+        .json(
+            "POST",
+            "/central/api/v1/tenants/beta/domains",
+            &json!({"host": "lk.shared.example"}),
+        )
         .await;
     assert_eq!(second.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(second.field_error("host").unwrap().contains("уже зарегистрирован"));
-    assert_eq!(raw_keys(&platform, "C#"), before, "nothing written, no audit record");
+    assert!(
+        second
+            .field_error("host")
+            .unwrap()
+            .contains("уже зарегистрирован")
+    );
+    assert_eq!(
+        raw_keys(&platform, "C#"),
+        before,
+        "nothing written, no audit record"
+    );
     let owner = crm_app::tenancy::lookup_domain(&platform.services.db, "lk.shared.example")
         .await
         .unwrap()
@@ -108,8 +158,14 @@ async fn a_domain_belongs_to_one_tenant_and_never_to_the_platform() {
 
     // Beta cannot verify or remove Acme's domain by naming it under its own id.
     for (method, uri) in [
-        ("POST", "/central/api/v1/tenants/beta/domains/lk.shared.example/verify"),
-        ("DELETE", "/central/api/v1/tenants/beta/domains/lk.shared.example"),
+        (
+            "POST",
+            "/central/api/v1/tenants/beta/domains/lk.shared.example/verify",
+        ),
+        (
+            "DELETE",
+            "/central/api/v1/tenants/beta/domains/lk.shared.example",
+        ),
     ] {
         let answer = admin.json(method, uri, &json!({})).await;
         assert_eq!(answer.status, StatusCode::NOT_FOUND, "{method} {uri}");
@@ -123,13 +179,25 @@ async fn a_domain_belongs_to_one_tenant_and_never_to_the_platform() {
         "пример.рф",
     ] {
         let answer = admin
-            .json("POST", "/central/api/v1/tenants/acme/domains", &json!({"host": host}))
+            .json(
+                "POST",
+                "/central/api/v1/tenants/acme/domains",
+                &json!({"host": host}),
+            )
             .await;
         assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{host}");
-        assert!(answer.field_error("host").is_some(), "{host}: {}", answer.body);
+        assert!(
+            answer.field_error("host").is_some(),
+            "{host}: {}",
+            answer.body
+        );
     }
     let unknown_tenant = admin
-        .json("POST", "/central/api/v1/tenants/nobody/domains", &json!({"host": "a.example"}))
+        .json(
+            "POST",
+            "/central/api/v1/tenants/nobody/domains",
+            &json!({"host": "a.example"}),
+        )
         .await;
     assert_eq!(unknown_tenant.status, StatusCode::NOT_FOUND);
 }
@@ -154,32 +222,45 @@ async fn domains_are_managed_from_the_card() {
     let tab = admin.get("/central/tenants/acme?tab=domains").await;
     assert!(tab.body.contains("acme.localhost") && tab.body.contains("Поддомен платформы"));
 
-    let bad = admin.form("/central/tenants/acme/domains", &[("host", "x.localhost")]).await;
+    let bad = admin
+        .form("/central/tenants/acme/domains", &[("host", "x.localhost")])
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains(r#"id="f-host-error""#));
     let added = admin
-        .form("/central/tenants/acme/domains", &[("host", "lk.acme.example")])
+        .form(
+            "/central/tenants/acme/domains",
+            &[("host", "lk.acme.example")],
+        )
         .await;
     assert_eq!(added.status, StatusCode::SEE_OTHER);
     assert_eq!(added.location(), "/central/tenants/acme?tab=domains");
     let tab = admin.get("/central/tenants/acme?tab=domains").await;
-    assert!(tab.body.contains(r#"data-verify-instructions="lk.acme.example""#));
+    assert!(
+        tab.body
+            .contains(r#"data-verify-instructions="lk.acme.example""#)
+    );
     assert!(tab.body.contains("_crm-verify.lk.acme.example"));
     assert!(tab.body.contains("Ожидает подтверждения"));
 
     let failed = admin
         .form("/central/tenants/acme/domains/lk.acme.example/verify", &[])
         .await;
-    assert_eq!(failed.status, StatusCode::SEE_OTHER, "a refusal comes back as a message");
+    assert_eq!(
+        failed.status,
+        StatusCode::SEE_OTHER,
+        "a refusal comes back as a message"
+    );
     let token = crm_app::domains::list(&platform.services.db, &tenant_id("acme"))
         .await
         .unwrap()
         .into_iter()
         .find_map(|d| d.verification_token)
         .unwrap();
-    platform
-        .dns
-        .set_txt("_crm-verify.lk.acme.example", &[&format!("crm-verify={token}")]);
+    platform.dns.set_txt(
+        "_crm-verify.lk.acme.example",
+        &[&format!("crm-verify={token}")],
+    );
     let ok = admin
         .form("/central/tenants/acme/domains/lk.acme.example/verify", &[])
         .await;

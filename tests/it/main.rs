@@ -4,8 +4,8 @@
 
 mod access;
 mod binaries;
-mod domains;
 mod blob_conformance;
+mod domains;
 mod functions;
 mod infra;
 mod queue_conformance;

@@ -28,7 +28,11 @@ async fn user(platform: &Platform, tenant: &str, role: &str) -> Client {
     )
     .await;
     let signed_in = support::sign_in(&platform.services, Some(&id), account).await;
-    Client::new(platform.router(), &format!("{tenant}.localhost"), Some(signed_in))
+    Client::new(
+        platform.router(),
+        &format!("{tenant}.localhost"),
+        Some(signed_in),
+    )
 }
 
 async fn tenants(platform: &Platform, ids: &[&str]) {
@@ -65,31 +69,85 @@ async fn sections_have_defaults_validate_and_are_audited() {
     assert_eq!(defaults.status, StatusCode::OK, "{}", defaults.body);
     let defaults = defaults.json();
     assert_eq!(defaults["payments"]["due_day"], 10);
-    assert_eq!(defaults["meter_readings"], json!({"from_day": 15, "to_day": 25}));
-    assert_eq!(defaults["invoice_numbering"]["preview"], format!("{}-000001", year()));
+    assert_eq!(
+        defaults["meter_readings"],
+        json!({"from_day": 15, "to_day": 25})
+    );
+    assert_eq!(
+        defaults["invoice_numbering"]["preview"],
+        format!("{}-000001", year())
+    );
     assert!(defaults["branding"]["logo_url"].is_null());
 
     for (section, body, field) in [
         ("payments", json!({"due_day": 29}), "due_day"),
         ("payments", json!({"due_day": "soon"}), "due_day"),
-        ("meter_readings", json!({"from_day": 25, "to_day": 15}), "to_day"),
-        ("meter_readings", json!({"from_day": 0, "to_day": 15}), "from_day"),
-        ("invoice_numbering", json!({"prefix": "ЖКХ#1", "include_year": true, "counter_width": 6, "start_value": 1}), "prefix"),
-        ("invoice_numbering", json!({"prefix": "A", "include_year": true, "counter_width": 11, "start_value": 1}), "counter_width"),
-        ("invoice_numbering", json!({"prefix": "A", "include_year": true, "counter_width": 6, "start_value": 0}), "start_value"),
-        ("branding", json!({"display_name": "x".repeat(101)}), "display_name"),
+        (
+            "meter_readings",
+            json!({"from_day": 25, "to_day": 15}),
+            "to_day",
+        ),
+        (
+            "meter_readings",
+            json!({"from_day": 0, "to_day": 15}),
+            "from_day",
+        ),
+        (
+            "invoice_numbering",
+            json!({"prefix": "ЖКХ#1", "include_year": true, "counter_width": 6, "start_value": 1}),
+            "prefix",
+        ),
+        (
+            "invoice_numbering",
+            json!({"prefix": "A", "include_year": true, "counter_width": 11, "start_value": 1}),
+            "counter_width",
+        ),
+        (
+            "invoice_numbering",
+            json!({"prefix": "A", "include_year": true, "counter_width": 6, "start_value": 0}),
+            "start_value",
+        ),
+        (
+            "branding",
+            json!({"display_name": "x".repeat(101)}),
+            "display_name",
+        ),
         ("branding", json!({"accent_colour": "red"}), "accent_colour"),
-        ("notifications", json!({"email_from_name": "a\r\nBcc: x"}), "email_from_name"),
-        ("notifications", json!({"sms_sender": "Водоканал"}), "sms_sender"),
-        ("notifications", json!({"sms_sender": "Vodokanal777"}), "sms_sender"),
+        (
+            "notifications",
+            json!({"email_from_name": "a\r\nBcc: x"}),
+            "email_from_name",
+        ),
+        (
+            "notifications",
+            json!({"sms_sender": "Водоканал"}),
+            "sms_sender",
+        ),
+        (
+            "notifications",
+            json!({"sms_sender": "Vodokanal777"}),
+            "sms_sender",
+        ),
     ] {
         let answer = admin
             .json("PUT", &format!("/api/v1/settings/{section}"), &body)
             .await;
-        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{section} {body}");
-        assert!(answer.field_error(field).is_some(), "{section}: {}", answer.body);
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{section} {body}"
+        );
+        assert!(
+            answer.field_error(field).is_some(),
+            "{section}: {}",
+            answer.body
+        );
     }
-    assert!(settings_audit(&platform, "acme", "payments").await.is_empty());
+    assert!(
+        settings_audit(&platform, "acme", "payments")
+            .await
+            .is_empty()
+    );
 
     let saved = admin
         .json(
@@ -141,29 +199,57 @@ async fn the_settings_page_saves_each_section() {
     let admin = user(&platform, "acme", "administrator").await;
     let page = admin.get("/settings").await;
     assert_eq!(page.status, StatusCode::OK);
-    for section in ["branding", "invoice_numbering", "payments", "meter_readings", "notifications", "logo"] {
-        assert!(page.body.contains(&format!(r#"data-section="{section}""#)), "{section}");
+    for section in [
+        "branding",
+        "invoice_numbering",
+        "payments",
+        "meter_readings",
+        "notifications",
+        "logo",
+    ] {
+        assert!(
+            page.body.contains(&format!(r#"data-section="{section}""#)),
+            "{section}"
+        );
     }
     assert!(page.body.contains(r#"type="color" id="f-accent_colour""#));
-    assert!(page.body.contains(&format!("Так будет выглядеть номер: {}-000001", year())));
+    assert!(
+        page.body
+            .contains(&format!("Так будет выглядеть номер: {}-000001", year()))
+    );
     assert!(page.body.contains(r#"enctype="multipart/form-data""#));
-    assert!(page.body.contains("Организация acme"), "the registered name in the frame");
+    assert!(
+        page.body.contains("Организация acme"),
+        "the registered name in the frame"
+    );
 
     let bad = admin
         .form(
             "/settings/invoice_numbering",
-            &[("prefix", "СЛИШКОМ-ДЛИННЫЙ"), ("counter_width", "6"), ("start_value", "1")],
+            &[
+                ("prefix", "СЛИШКОМ-ДЛИННЫЙ"),
+                ("counter_width", "6"),
+                ("start_value", "1"),
+            ],
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     let error = bad.body.split(r#"id="f-prefix-error""#).nth(1).unwrap();
     assert!(error.contains("Префикс не длиннее 10 символов"), "{error}");
-    assert!(bad.body.contains(r#"value="СЛИШКОМ-ДЛИННЫЙ""#), "the typed value is kept");
+    assert!(
+        bad.body.contains(r#"value="СЛИШКОМ-ДЛИННЫЙ""#),
+        "the typed value is kept"
+    );
 
     let ok = admin
         .form(
             "/settings/invoice_numbering",
-            &[("prefix", "ЖКХ"), ("include_year", "1"), ("counter_width", "6"), ("start_value", "1")],
+            &[
+                ("prefix", "ЖКХ"),
+                ("include_year", "1"),
+                ("counter_width", "6"),
+                ("start_value", "1"),
+            ],
         )
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
@@ -171,15 +257,24 @@ async fn the_settings_page_saves_each_section() {
     let branded = admin
         .form(
             "/settings/branding",
-            &[("display_name", "Водоканал «Тверь»"), ("accent_colour", "#FFCC00")],
+            &[
+                ("display_name", "Водоканал «Тверь»"),
+                ("accent_colour", "#FFCC00"),
+            ],
         )
         .await;
     assert_eq!(branded.status, StatusCode::SEE_OTHER);
     let page = admin.get("/settings").await;
     assert!(page.body.contains(&format!("ЖКХ-{}-000001", year())));
-    assert!(page.body.contains(r#"<span class="brand-name">Водоканал «Тверь»</span>"#));
+    assert!(
+        page.body
+            .contains(r#"<span class="brand-name">Водоканал «Тверь»</span>"#)
+    );
     assert!(page.body.contains("--tblr-primary:#ffcc00"));
-    assert!(page.body.contains(r##"value="#ffcc00""##), "the picker shows the saved colour");
+    assert!(
+        page.body.contains(r##"value="#ffcc00""##),
+        "the picker shows the saved colour"
+    );
 
     let branding = crm_app::settings::branding(&platform.services.db, &tenant_id("acme"))
         .await
@@ -203,11 +298,16 @@ async fn reading_and_saving_need_their_permissions() {
         .json("PUT", "/api/v1/settings/payments", &json!({"due_day": 3}))
         .await;
     assert_eq!(put.status, StatusCode::FORBIDDEN);
-    let post = manager.form("/settings/payments", &[("due_day", "3")]).await;
+    let post = manager
+        .form("/settings/payments", &[("due_day", "3")])
+        .await;
     assert_eq!(post.status, StatusCode::FORBIDDEN);
     let viewer = user(&platform, "acme", "viewer").await;
     assert_eq!(viewer.get("/settings").await.status, StatusCode::FORBIDDEN);
-    assert_eq!(viewer.get("/api/v1/settings").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        viewer.get("/api/v1/settings").await.status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
@@ -221,21 +321,40 @@ async fn a_tenant_never_reaches_another_tenants_settings() {
         .await;
 
     // Alpha's session on Bravo's host is nobody there.
-    let mut on_bravo = Client::new(platform.router(), "bravo.localhost", crate::tenants::copy(&alpha));
+    let mut on_bravo = Client::new(
+        platform.router(),
+        "bravo.localhost",
+        crate::tenants::copy(&alpha),
+    );
     on_bravo.host = "bravo.localhost".into();
-    assert_eq!(on_bravo.get("/api/v1/settings").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        on_bravo.get("/api/v1/settings").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let put = on_bravo
         .json("PUT", "/api/v1/settings/payments", &json!({"due_day": 1}))
         .await;
     assert_eq!(put.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(on_bravo.get("/settings").await.status, StatusCode::SEE_OTHER);
-    let form = on_bravo.form("/settings/payments", &[("due_day", "1")]).await;
-    assert!(matches!(form.status, StatusCode::SEE_OTHER | StatusCode::FORBIDDEN), "{}", form.status);
+    assert_eq!(
+        on_bravo.get("/settings").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let form = on_bravo
+        .form("/settings/payments", &[("due_day", "1")])
+        .await;
+    assert!(
+        matches!(form.status, StatusCode::SEE_OTHER | StatusCode::FORBIDDEN),
+        "{}",
+        form.status
+    );
     // ...nor anyone on the platform host's central routes.
     let mut on_platform = Client::new(platform.router(), "localhost", crate::tenants::copy(&alpha));
     on_platform.host = "localhost".into();
     assert_eq!(
-        on_platform.get("/central/api/v1/tenants/bravo").await.status,
+        on_platform
+            .get("/central/api/v1/tenants/bravo")
+            .await
+            .status,
         StatusCode::UNAUTHORIZED
     );
 
@@ -260,11 +379,16 @@ async fn a_tenant_never_reaches_another_tenants_settings() {
         .await
         .unwrap();
     let machine = |host: &str| {
-        Client::new(platform.router(), host, None).header("authorization", &format!("Bearer {token}"))
+        Client::new(platform.router(), host, None)
+            .header("authorization", &format!("Bearer {token}"))
     };
     let own = machine("localhost").get("/api/v1/settings").await;
     assert_eq!(own.status, StatusCode::OK, "{}", own.body);
-    assert_eq!(own.json()["payments"]["due_day"], 10, "Alpha's own settings");
+    assert_eq!(
+        own.json()["payments"]["due_day"],
+        10,
+        "Alpha's own settings"
+    );
     let put = machine("bravo.localhost")
         .json("PUT", "/api/v1/settings/payments", &json!({"due_day": 1}))
         .await;
@@ -300,40 +424,85 @@ async fn logos_are_checked_stored_and_served_safely() {
     assert_eq!(too_big.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(too_big.field_error("logo").unwrap().contains("512 КБ"));
     let gif = upload(b"GIF89a\x01\x00".to_vec()).await;
-    assert!(gif.field_error("logo").unwrap().contains("PNG, JPEG или SVG"));
-    let script = upload(br#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#.to_vec()).await;
+    assert!(
+        gif.field_error("logo")
+            .unwrap()
+            .contains("PNG, JPEG или SVG")
+    );
+    let script = upload(
+        br#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#.to_vec(),
+    )
+    .await;
     assert!(script.field_error("logo").unwrap().contains("скрипты"));
     assert!(
-        platform.services.blobs.list("branding/acme/").await.unwrap().is_empty(),
+        platform
+            .services
+            .blobs
+            .list("branding/acme/")
+            .await
+            .unwrap()
+            .is_empty(),
         "nothing refused was stored"
     );
 
     let ok = upload(PNG.to_vec()).await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
-    let url = ok.json()["branding"]["logo_url"].as_str().unwrap().to_owned();
+    let url = ok.json()["branding"]["logo_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(url.starts_with("/branding/logo?v="));
     let anonymous = Client::new(platform.router(), "acme.localhost", None);
     let served = anonymous.get(&url).await;
     assert_eq!(served.status, StatusCode::OK);
     assert_eq!(served.headers["content-type"], "image/png");
-    assert!(served.headers["content-security-policy"].to_str().unwrap().contains("sandbox"));
+    assert!(
+        served.headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("sandbox")
+    );
     assert_eq!(served.headers["x-content-type-options"], "nosniff");
     let page = admin.get("/settings").await;
-    assert!(page.body.contains(&format!(r#"<img src="{}""#, url.replace('&', "&#38;"))));
+    assert!(
+        page.body
+            .contains(&format!(r#"<img src="{}""#, url.replace('&', "&#38;")))
+    );
 
     // A new logo replaces the file; removing it deletes the file.
     let svg = br##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><rect fill="#206bc4" width="1" height="1"/></svg>"##;
     let replaced = upload(svg.to_vec()).await;
     assert_eq!(replaced.status, StatusCode::OK);
-    let files = platform.services.blobs.list("branding/acme/").await.unwrap();
+    let files = platform
+        .services
+        .blobs
+        .list("branding/acme/")
+        .await
+        .unwrap();
     assert_eq!(files.len(), 1);
     assert!(files[0].key.ends_with(".svg"));
     let removed = admin
-        .send("DELETE", "/api/v1/settings/branding/logo", None, Body::empty())
+        .send(
+            "DELETE",
+            "/api/v1/settings/branding/logo",
+            None,
+            Body::empty(),
+        )
         .await;
     assert_eq!(removed.status, StatusCode::NO_CONTENT);
-    assert!(platform.services.blobs.list("branding/acme/").await.unwrap().is_empty());
-    assert_eq!(anonymous.get("/branding/logo").await.status, StatusCode::NOT_FOUND);
+    assert!(
+        platform
+            .services
+            .blobs
+            .list("branding/acme/")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        anonymous.get("/branding/logo").await.status,
+        StatusCode::NOT_FOUND
+    );
     let audit = settings_audit(&platform, "acme", "branding").await;
     assert_eq!(audit.len(), 3, "upload, replace, remove");
 
@@ -346,7 +515,11 @@ async fn logos_are_checked_stored_and_served_safely() {
     .into_bytes();
     body.extend_from_slice(br#"<svg onload="alert(1)"></svg>"#);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let mut browser = Client::new(platform.router(), "acme.localhost", crate::tenants::copy(&admin));
+    let mut browser = Client::new(
+        platform.router(),
+        "acme.localhost",
+        crate::tenants::copy(&admin),
+    );
     browser.signed_in.as_mut().unwrap().csrf = String::new();
     let refused = browser
         .send(
@@ -356,9 +529,17 @@ async fn logos_are_checked_stored_and_served_safely() {
             Body::from(body.clone()),
         )
         .await;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
     assert!(refused.body.contains(r#"id="f-logo-error""#));
-    let good = String::from_utf8_lossy(&body).replace(r#"<svg onload="alert(1)"></svg>"#, std::str::from_utf8(svg).unwrap());
+    let good = String::from_utf8_lossy(&body).replace(
+        r#"<svg onload="alert(1)"></svg>"#,
+        std::str::from_utf8(svg).unwrap(),
+    );
     let accepted = browser
         .send(
             "POST",
@@ -369,7 +550,10 @@ async fn logos_are_checked_stored_and_served_safely() {
         .await;
     assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.body);
     let page = admin.get("/settings").await;
-    assert!(page.body.contains(r#"class="navbar-brand-image"#), "the logo is in the frame");
+    assert!(
+        page.body.contains(r#"class="navbar-brand-image"#),
+        "the logo is in the frame"
+    );
 }
 
 pub fn read() -> crm_domain::access::Permission {

@@ -33,8 +33,7 @@ pub struct Answer {
 
 impl Answer {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 
     pub fn location(&self) -> &str {
@@ -77,7 +76,13 @@ impl Client {
         self
     }
 
-    pub async fn send(&self, method: &str, uri: &str, content_type: Option<&str>, body: Body) -> Answer {
+    pub async fn send(
+        &self,
+        method: &str,
+        uri: &str,
+        content_type: Option<&str>,
+        body: Body,
+    ) -> Answer {
         let mut request = Request::builder()
             .method(method)
             .uri(uri)
@@ -252,7 +257,10 @@ pub async fn run_documents_jobs(platform: &Platform) -> usize {
         for delivery in deliveries {
             let outcome = runner.process(&delivery).await;
             assert_eq!(outcome, crm_app::jobs::Outcome::Done, "{}", delivery.body);
-            queue.ack(QueueName::Documents, &delivery.receipt).await.unwrap();
+            queue
+                .ack(QueueName::Documents, &delivery.receipt)
+                .await
+                .unwrap();
             handled += 1;
         }
     }
@@ -272,7 +280,10 @@ async fn create_read_edit_and_list_through_the_api() {
     assert_eq!(created["version"], 1);
 
     // The subdomain came with it, verified, and the host now opens the tenant.
-    let domains = admin.get("/central/api/v1/tenants/rassvet/domains").await.json();
+    let domains = admin
+        .get("/central/api/v1/tenants/rassvet/domains")
+        .await
+        .json();
     assert_eq!(domains["items"][0]["host"], "rassvet.localhost");
     assert_eq!(domains["items"][0]["kind"], "subdomain");
     assert_eq!(domains["items"][0]["verified"], true);
@@ -292,7 +303,11 @@ async fn create_read_edit_and_list_through_the_api() {
     assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
     assert_eq!(edited.json()["name"], "ТСЖ «Рассвет-2»");
     assert_eq!(edited.json()["limits"]["max_users"], 50);
-    assert_eq!(edited.json()["requisites"]["inn"], "7707083893", "untouched");
+    assert_eq!(
+        edited.json()["requisites"]["inn"],
+        "7707083893",
+        "untouched"
+    );
     let stale = admin
         .json(
             "PATCH",
@@ -312,7 +327,10 @@ async fn create_read_edit_and_list_through_the_api() {
         .iter()
         .filter_map(|c| c["field"].as_str())
         .collect();
-    assert!(changed.contains(&"name") && changed.contains(&"limits.max_users"), "{changed:?}");
+    assert!(
+        changed.contains(&"name") && changed.contains(&"limits.max_users"),
+        "{changed:?}"
+    );
     assert_eq!(audit[1]["actor"]["kind"], "staff");
 
     clock.advance(TimeDelta::seconds(1));
@@ -326,7 +344,10 @@ async fn create_read_edit_and_list_through_the_api() {
         .iter()
         .filter_map(|t| t["name"].as_str())
         .collect();
-    assert_eq!(names, ["Альфа-Сервис", "Водоканал Тверь", "ТСЖ «Рассвет-2»"]);
+    assert_eq!(
+        names,
+        ["Альфа-Сервис", "Водоканал Тверь", "ТСЖ «Рассвет-2»"]
+    );
     let found = admin
         .get("/central/api/v1/tenants?q=%D0%B2%D0%BE%D0%B4") // "вод"
         .await
@@ -340,7 +361,9 @@ async fn create_read_edit_and_list_through_the_api() {
     assert_eq!(newest["items"][0]["id"], "alfa");
     let cursor = newest["next_cursor"].as_str().expect("a next page");
     let rest = admin
-        .get(&format!("/central/api/v1/tenants?sort=created&dir=desc&limit=2&cursor={cursor}"))
+        .get(&format!(
+            "/central/api/v1/tenants?sort=created&dir=desc&limit=2&cursor={cursor}"
+        ))
         .await
         .json();
     assert_eq!(rest["items"][0]["id"], "rassvet");
@@ -405,15 +428,30 @@ async fn every_requisite_error_reaches_its_field() {
         .json("POST", "/central/api/v1/tenants", &mismatched)
         .await;
     assert!(answer.field_error("kpp").unwrap().contains("нет КПП"));
-    assert!(answer.field_error("registration_number").unwrap().contains("ОГРНИП"));
-    assert!(answer.field_error("settlement_account").unwrap().contains("контрольному ключу"));
+    assert!(
+        answer
+            .field_error("registration_number")
+            .unwrap()
+            .contains("ОГРНИП")
+    );
+    assert!(
+        answer
+            .field_error("settlement_account")
+            .unwrap()
+            .contains("контрольному ключу")
+    );
 
     // English on request.
-    let english = staff(&platform, "superadmin").await.header("accept-language", "en");
+    let english = staff(&platform, "superadmin")
+        .await
+        .header("accept-language", "en");
     let answer = english
         .json("POST", "/central/api/v1/tenants", &json!({"id": "x"}))
         .await;
-    assert_eq!(answer.field_error("inn").as_deref(), Some("This field is required"));
+    assert_eq!(
+        answer.field_error("inn").as_deref(),
+        Some("This field is required")
+    );
 
     // The form shows each reason next to its field, in Russian.
     let form = admin
@@ -433,10 +471,17 @@ async fn every_requisite_error_reaches_its_field() {
         )
         .await;
     assert_eq!(form.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let inn = form.body.split(r#"id="f-inn-error""#).nth(1).expect("inn error");
+    let inn = form
+        .body
+        .split(r#"id="f-inn-error""#)
+        .nth(1)
+        .expect("inn error");
     assert!(inn.contains("Контрольные цифры ИНН не сходятся"), "{inn}");
     assert!(form.body.contains(r#"id="f-correspondent_account-error""#));
-    assert!(form.body.contains(r#"name="inn" value="7707083894""#), "kept");
+    assert!(
+        form.body.contains(r#"name="inn" value="7707083894""#),
+        "kept"
+    );
     assert!(form.body.contains("data-error-summary"));
     assert!(raw_keys(&platform, "C#TENANT#").is_empty(), "nothing saved");
 }
@@ -449,7 +494,11 @@ async fn a_taken_id_or_host_is_refused_and_nothing_is_partly_saved() {
     let before = raw_keys(&platform, "C#");
 
     let again = admin
-        .json("POST", "/central/api/v1/tenants", &tenant_body("acme", "Another Acme"))
+        .json(
+            "POST",
+            "/central/api/v1/tenants",
+            &tenant_body("acme", "Another Acme"),
+        )
         .await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(again.field_error("id").unwrap().contains("уже занят"));
@@ -463,7 +512,11 @@ async fn a_taken_id_or_host_is_refused_and_nothing_is_partly_saved() {
     // A host registered by someone else (here: directly) blocks a tenant whose subdomain it is.
     support::create_tenant(&platform.services, "squatter").await;
     let blocked = admin
-        .json("POST", "/central/api/v1/tenants", &tenant_body("beta", "Beta"))
+        .json(
+            "POST",
+            "/central/api/v1/tenants",
+            &tenant_body("beta", "Beta"),
+        )
         .await;
     assert_eq!(blocked.status, StatusCode::CREATED, "{}", blocked.body);
     let squatted = crm_app::tenancy::DomainRecord {
@@ -487,17 +540,38 @@ async fn a_taken_id_or_host_is_refused_and_nothing_is_partly_saved() {
         .unwrap();
     let before = raw_keys(&platform, "C#");
     let refused = admin
-        .json("POST", "/central/api/v1/tenants", &tenant_body("gamma", "Gamma"))
+        .json(
+            "POST",
+            "/central/api/v1/tenants",
+            &tenant_body("gamma", "Gamma"),
+        )
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.field_error("id").unwrap().contains("gamma.localhost"));
-    assert_eq!(raw_keys(&platform, "C#"), before, "no record, entry, domain or audit");
+    assert!(
+        refused
+            .field_error("id")
+            .unwrap()
+            .contains("gamma.localhost")
+    );
+    assert_eq!(
+        raw_keys(&platform, "C#"),
+        before,
+        "no record, entry, domain or audit"
+    );
 
     for reserved in ["admin", "www", "edge-"] {
         let answer = admin
-            .json("POST", "/central/api/v1/tenants", &tenant_body(reserved, "X"))
+            .json(
+                "POST",
+                "/central/api/v1/tenants",
+                &tenant_body(reserved, "X"),
+            )
             .await;
-        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{reserved}");
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{reserved}"
+        );
         assert!(answer.field_error("id").is_some(), "{reserved}");
     }
 }
@@ -509,26 +583,66 @@ async fn support_and_read_only_staff_read_but_cannot_change() {
     create_tenant(&admin, "acme", "Acme").await;
     for role in ["support", "read_only"] {
         let client = staff(&platform, role).await;
-        assert_eq!(client.get("/central/api/v1/tenants").await.status, StatusCode::OK);
-        assert_eq!(client.get("/central/api/v1/tenants/acme").await.status, StatusCode::OK);
+        assert_eq!(
+            client.get("/central/api/v1/tenants").await.status,
+            StatusCode::OK
+        );
+        assert_eq!(
+            client.get("/central/api/v1/tenants/acme").await.status,
+            StatusCode::OK
+        );
         assert_eq!(client.get("/central/tenants").await.status, StatusCode::OK);
-        assert_eq!(client.get("/central/tenants/acme").await.status, StatusCode::OK);
+        assert_eq!(
+            client.get("/central/tenants/acme").await.status,
+            StatusCode::OK
+        );
         let card = client.get("/central/tenants/acme").await.body;
-        assert!(!card.contains("/central/tenants/acme/suspend"), "{role} sees no actions");
+        assert!(
+            !card.contains("/central/tenants/acme/suspend"),
+            "{role} sees no actions"
+        );
         for (method, uri, body) in [
             ("POST", "/central/api/v1/tenants", tenant_body("new", "New")),
-            ("PATCH", "/central/api/v1/tenants/acme", json!({"name": "X", "version": 1})),
-            ("POST", "/central/api/v1/tenants/acme/suspend", json!({"reason": "x"})),
+            (
+                "PATCH",
+                "/central/api/v1/tenants/acme",
+                json!({"name": "X", "version": 1}),
+            ),
+            (
+                "POST",
+                "/central/api/v1/tenants/acme/suspend",
+                json!({"reason": "x"}),
+            ),
             ("POST", "/central/api/v1/tenants/acme/reactivate", json!({})),
-            ("POST", "/central/api/v1/tenants/acme/close", json!({"reason": "x"})),
+            (
+                "POST",
+                "/central/api/v1/tenants/acme/close",
+                json!({"reason": "x"}),
+            ),
             ("POST", "/central/api/v1/tenants/acme/purge", json!({})),
             ("POST", "/central/api/v1/tenants/acme/export", json!({})),
-            ("POST", "/central/api/v1/tenants/acme/domains", json!({"host": "a.example.org"})),
-            ("POST", "/central/api/v1/tenants/acme/domains/a.example.org/verify", json!({})),
-            ("DELETE", "/central/api/v1/tenants/acme/domains/a.example.org", json!({})),
+            (
+                "POST",
+                "/central/api/v1/tenants/acme/domains",
+                json!({"host": "a.example.org"}),
+            ),
+            (
+                "POST",
+                "/central/api/v1/tenants/acme/domains/a.example.org/verify",
+                json!({}),
+            ),
+            (
+                "DELETE",
+                "/central/api/v1/tenants/acme/domains/a.example.org",
+                json!({}),
+            ),
         ] {
             let answer = client.json(method, uri, &body).await;
-            assert_eq!(answer.status, StatusCode::FORBIDDEN, "{role} {method} {uri}");
+            assert_eq!(
+                answer.status,
+                StatusCode::FORBIDDEN,
+                "{role} {method} {uri}"
+            );
         }
         for uri in [
             "/central/tenants",
@@ -540,13 +654,19 @@ async fn support_and_read_only_staff_read_but_cannot_change() {
             let answer = client.form(uri, &[("reason", "x"), ("name", "X")]).await;
             assert_eq!(answer.status, StatusCode::FORBIDDEN, "{role} form {uri}");
         }
-        assert_eq!(client.get("/central/tenants/new").await.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            client.get("/central/tenants/new").await.status,
+            StatusCode::FORBIDDEN
+        );
     }
     let record = tenants::get(&platform.services.db, &tenant_id("acme"))
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((record.name.as_str(), record.status), ("Acme", TenantStatus::Active));
+    assert_eq!(
+        (record.name.as_str(), record.status),
+        ("Acme", TenantStatus::Active)
+    );
 
     // Not signed in: the API says 401, the pages send to sign-in; a tenant host has no central.
     let anonymous = Client::new(platform.router(), "localhost", None);
@@ -554,7 +674,10 @@ async fn support_and_read_only_staff_read_but_cannot_change() {
         anonymous.get("/central/api/v1/tenants").await.status,
         StatusCode::UNAUTHORIZED
     );
-    assert_eq!(anonymous.get("/central/tenants").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        anonymous.get("/central/tenants").await.status,
+        StatusCode::SEE_OTHER
+    );
     let on_tenant_host = Client::new(platform.router(), "acme.localhost", admin.signed_in);
     assert_eq!(
         on_tenant_host.get("/central/api/v1/tenants").await.status,
@@ -601,12 +724,20 @@ async fn suspend_reactivate_close_export_and_purge() {
     assert!(!raw_keys(&platform, "T#acme#").is_empty());
 
     let no_reason = admin
-        .json("POST", "/central/api/v1/tenants/acme/suspend", &json!({"reason": " "}))
+        .json(
+            "POST",
+            "/central/api/v1/tenants/acme/suspend",
+            &json!({"reason": " "}),
+        )
         .await;
     assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(no_reason.field_error("reason").is_some());
     let suspended = admin
-        .json("POST", "/central/api/v1/tenants/acme/suspend", &json!({"reason": "неоплата"}))
+        .json(
+            "POST",
+            "/central/api/v1/tenants/acme/suspend",
+            &json!({"reason": "неоплата"}),
+        )
         .await;
     assert_eq!(suspended.json()["status"], "suspended");
     assert_eq!(suspended.json()["status_reason"], "неоплата");
@@ -615,12 +746,20 @@ async fn suspend_reactivate_close_export_and_purge() {
         Some(TenantStatus::Suspended)
     );
     let twice = admin
-        .json("POST", "/central/api/v1/tenants/acme/suspend", &json!({"reason": "x"}))
+        .json(
+            "POST",
+            "/central/api/v1/tenants/acme/suspend",
+            &json!({"reason": "x"}),
+        )
         .await;
     assert_eq!(twice.status, StatusCode::CONFLICT);
     assert_eq!(twice.json()["code"], "wrong_status");
     let back = admin
-        .json("POST", "/central/api/v1/tenants/acme/reactivate", &json!({}))
+        .json(
+            "POST",
+            "/central/api/v1/tenants/acme/reactivate",
+            &json!({}),
+        )
         .await;
     assert_eq!(back.json()["status"], "active");
 
@@ -650,14 +789,31 @@ async fn suspend_reactivate_close_export_and_purge() {
         .collect();
     assert_eq!(lines[0]["kind"], "tenant");
     assert_eq!(lines[0]["record"]["id"], "acme");
-    assert!(lines.iter().any(|l| l["kind"] == "domain" && l["record"]["host"] == "acme.localhost"));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["kind"] == "domain" && l["record"]["host"] == "acme.localhost")
+    );
     let items: Vec<&Value> = lines.iter().filter(|l| l["kind"] == "item").collect();
     assert_eq!(items.len() as u64, export.items.unwrap());
-    assert!(items.iter().any(|l| l["pk"] == "T#acme#SETTINGS" && l["body"]["payments"]["due_day"] == 5));
+    assert!(
+        items
+            .iter()
+            .any(|l| l["pk"] == "T#acme#SETTINGS" && l["body"]["payments"]["due_day"] == 5)
+    );
     assert!(items.iter().any(|l| l["pk"] == "T#acme#SUB#42"));
-    assert!(items.iter().all(|l| l["pk"].as_str().unwrap().starts_with("T#acme#")));
+    assert!(
+        items
+            .iter()
+            .all(|l| l["pk"].as_str().unwrap().starts_with("T#acme#"))
+    );
     let link = admin.get("/central/api/v1/tenants/acme/export").await;
-    assert!(link.json()["url"].as_str().unwrap().contains("/_blobs/exports/acme/"));
+    assert!(
+        link.json()["url"]
+            .as_str()
+            .unwrap()
+            .contains("/_blobs/exports/acme/")
+    );
 
     let too_soon = admin
         .json("POST", "/central/api/v1/tenants/acme/purge", &json!({}))
@@ -668,7 +824,11 @@ async fn suspend_reactivate_close_export_and_purge() {
     // Sessions last hours, not days: sign in again three days later.
     let admin = staff(&platform, "superadmin").await;
     let late = admin
-        .json("POST", "/central/api/v1/tenants/acme/reactivate", &json!({}))
+        .json(
+            "POST",
+            "/central/api/v1/tenants/acme/reactivate",
+            &json!({}),
+        )
         .await;
     assert_eq!(late.json()["code"], "grace_over");
     // A new export is asked for: the purge waits for it.
@@ -689,17 +849,36 @@ async fn suspend_reactivate_close_export_and_purge() {
     assert_eq!(purge.status, StatusCode::ACCEPTED, "{}", purge.body);
     assert_eq!(run_documents_jobs(&platform).await, 1);
 
-    assert_eq!(raw_keys(&platform, "T#acme#"), Vec::<String>::new(), "every item gone");
-    assert_eq!(raw_keys(&platform, "T#other#"), other_before, "the other tenant untouched");
+    assert_eq!(
+        raw_keys(&platform, "T#acme#"),
+        Vec::<String>::new(),
+        "every item gone"
+    );
+    assert_eq!(
+        raw_keys(&platform, "T#other#"),
+        other_before,
+        "the other tenant untouched"
+    );
     assert!(
-        tenancy::lookup_domain(&services.db, "acme.localhost").await.unwrap().is_none(),
+        tenancy::lookup_domain(&services.db, "acme.localhost")
+            .await
+            .unwrap()
+            .is_none(),
         "its host is free"
     );
-    assert!(tenancy::lookup_domain(&services.db, "other.localhost").await.unwrap().is_some());
+    assert!(
+        tenancy::lookup_domain(&services.db, "other.localhost")
+            .await
+            .unwrap()
+            .is_some()
+    );
     let record = tenants::get(&services.db, &acme).await.unwrap().unwrap();
     assert_eq!(record.status, TenantStatus::Closed);
     assert!(record.purged_at.is_some());
-    assert!(services.blobs.get(&blob_key).await.unwrap().is_some(), "the export stays");
+    assert!(
+        services.blobs.get(&blob_key).await.unwrap().is_some(),
+        "the export stays"
+    );
     let actions: Vec<String> = central_audit(&platform, "tenant", "acme")
         .await
         .iter()
@@ -739,16 +918,31 @@ async fn a_suspended_tenants_users_are_locked_out() {
     let admin = staff(&platform, "superadmin").await;
     create_tenant(&admin, "acme", "Acme").await;
     let acme = tenant_id("acme");
-    let user = support::create_account(&platform.services, Some(&acme), "a@acme.ru", "administrator", "pw").await;
+    let user = support::create_account(
+        &platform.services,
+        Some(&acme),
+        "a@acme.ru",
+        "administrator",
+        "pw",
+    )
+    .await;
     let user = support::sign_in(&platform.services, Some(&acme), user).await;
     let browser = Client::new(platform.router(), "acme.localhost", Some(user));
     assert_eq!(browser.get("/settings").await.status, StatusCode::OK);
     admin
-        .json("POST", "/central/api/v1/tenants/acme/suspend", &json!({"reason": "неоплата"}))
+        .json(
+            "POST",
+            "/central/api/v1/tenants/acme/suspend",
+            &json!({"reason": "неоплата"}),
+        )
         .await;
     assert_eq!(browser.get("/settings").await.status, StatusCode::SEE_OTHER);
     admin
-        .json("POST", "/central/api/v1/tenants/acme/reactivate", &json!({}))
+        .json(
+            "POST",
+            "/central/api/v1/tenants/acme/reactivate",
+            &json!({}),
+        )
         .await;
     assert_eq!(browser.get("/settings").await.status, StatusCode::OK);
 }
@@ -763,7 +957,12 @@ async fn the_pages_create_edit_and_act_on_a_tenant() {
     let empty = admin.get("/central/tenants").await;
     assert_eq!(empty.status, StatusCode::OK);
     assert!(empty.body.contains("Организаций пока нет"));
-    assert!(empty.body.contains(r#"href="/central/tenants" aria-current="page""#), "nav");
+    assert!(
+        empty
+            .body
+            .contains(r#"href="/central/tenants" aria-current="page""#),
+        "nav"
+    );
     let form = admin.get("/central/tenants/new").await;
     assert!(form.body.contains(r#"name="_csrf""#));
     assert!(form.body.contains(r#"value="Europe/Moscow""#));
@@ -780,11 +979,25 @@ async fn the_pages_create_edit_and_act_on_a_tenant() {
     let created = admin.form("/central/tenants", &pairs).await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
     assert_eq!(created.location(), "/central/tenants/rassvet");
-    let flash = created.headers["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let flash = created.headers["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
     let mut with_flash = Client::new(platform.router(), "localhost", copy(&admin));
-    with_flash.signed_in.as_mut().unwrap().cookie.push_str(&format!("; {flash}"));
+    with_flash
+        .signed_in
+        .as_mut()
+        .unwrap()
+        .cookie
+        .push_str(&format!("; {flash}"));
     let card = with_flash.get("/central/tenants/rassvet").await;
-    assert!(card.body.contains("Организация «ТСЖ «Рассвет»» создана"), "flash");
+    assert!(
+        card.body.contains("Организация «ТСЖ «Рассвет»» создана"),
+        "flash"
+    );
     assert!(card.body.contains("Asia/Yekaterinburg"));
     assert!(card.body.contains("Работает"));
     assert!(
@@ -792,7 +1005,9 @@ async fn the_pages_create_edit_and_act_on_a_tenant() {
         "numbering preview in the settings summary"
     );
 
-    let list = admin.get("/central/tenants?q=%D1%82%D1%81%D0%B6&status=active").await; // "тсж"
+    let list = admin
+        .get("/central/tenants?q=%D1%82%D1%81%D0%B6&status=active")
+        .await; // "тсж"
     assert!(list.body.contains(r#"href="/central/tenants/rassvet""#));
     let none = admin.get("/central/tenants?status=closed").await;
     assert!(none.body.contains("Ничего не нашлось"));
@@ -809,7 +1024,9 @@ async fn the_pages_create_edit_and_act_on_a_tenant() {
     assert_eq!(stale.status, StatusCode::CONFLICT);
     assert!(stale.body.contains("изменил кто-то другой"));
 
-    let no_reason = admin.form("/central/tenants/rassvet/suspend", &[("reason", "")]).await;
+    let no_reason = admin
+        .form("/central/tenants/rassvet/suspend", &[("reason", "")])
+        .await;
     assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(no_reason.body.contains(r#"id="f-reason-error""#));
     let suspended = admin
@@ -822,14 +1039,21 @@ async fn the_pages_create_edit_and_act_on_a_tenant() {
     assert_eq!(reactivated.status, StatusCode::SEE_OTHER);
 
     let unconfirmed = admin
-        .form("/central/tenants/rassvet/close", &[("close_reason", "уход"), ("grace_days", "10")])
+        .form(
+            "/central/tenants/rassvet/close",
+            &[("close_reason", "уход"), ("grace_days", "10")],
+        )
         .await;
     assert_eq!(unconfirmed.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(unconfirmed.body.contains(r#"id="f-confirm-error""#));
     let closing = admin
         .form(
             "/central/tenants/rassvet/close",
-            &[("close_reason", "уход"), ("grace_days", "10"), ("confirm", "1")],
+            &[
+                ("close_reason", "уход"),
+                ("grace_days", "10"),
+                ("confirm", "1"),
+            ],
         )
         .await;
     assert_eq!(closing.status, StatusCode::SEE_OTHER);
@@ -850,6 +1074,8 @@ async fn the_pages_create_edit_and_act_on_a_tenant() {
     // Without the session's CSRF token a form is refused.
     let mut forged = Client::new(platform.router(), "localhost", copy(&admin));
     forged.signed_in.as_mut().unwrap().csrf = "forged".into();
-    let refused = forged.form("/central/tenants/rassvet/reactivate", &[]).await;
+    let refused = forged
+        .form("/central/tenants/rassvet/reactivate", &[])
+        .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }

@@ -32,7 +32,12 @@ pub fn routes(router: AccessRouter<Services>) -> AccessRouter<Services> {
         .api(update, routes!(settings_api::put_section))
         .api(update, routes!(settings_api::put_logo))
         .api(update, routes!(settings_api::delete_logo))
-        .page(Method::GET, settings_page::PATH, read, get(settings_page::show))
+        .page(
+            Method::GET,
+            settings_page::PATH,
+            read,
+            get(settings_page::show),
+        )
         .page(
             Method::POST,
             "/settings/logo",
@@ -59,12 +64,22 @@ pub fn routes(router: AccessRouter<Services>) -> AccessRouter<Services> {
         )
 }
 
+/// A request without a tenant's principal (the guard lets none through; kept for safety).
+#[derive(Debug)]
+pub struct NoTenant;
+
+impl From<NoTenant> for Problem {
+    fn from(_: NoTenant) -> Self {
+        Problem::forbidden()
+    }
+}
+
 /// The tenant the request acts for: its signed-in user's or API key's (the guard has matched
 /// it with the host).
-pub fn tenant_of(ctx: &RequestContext) -> Result<TenantId, Problem> {
+pub fn tenant_of(ctx: &RequestContext) -> Result<TenantId, NoTenant> {
     ctx.principal
         .as_ref()
         .and_then(|p| p.tenant())
         .cloned()
-        .ok_or_else(Problem::forbidden)
+        .ok_or(NoTenant)
 }

@@ -97,7 +97,10 @@ pub struct NotificationsBody {
 /// One section's new value; which one the path says.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(untagged)]
-#[allow(dead_code, reason = "documents the accepted bodies; handlers read the JSON object")]
+#[allow(
+    dead_code,
+    reason = "documents the accepted bodies; handlers read the JSON object"
+)]
 pub enum SectionBody {
     Branding(BrandingBody),
     InvoiceNumbering(NumberingBody),

@@ -2,8 +2,8 @@
 //! as multipart bodies are not buffered for it), removed, and served to every visitor of the
 //! tenant's host with headers that keep even a crafted SVG inert.
 
-use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::State;
+use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use crm_app::Services;
@@ -16,9 +16,9 @@ use crm_web::i18n::Lang;
 use crm_web::problem::Problem;
 use crm_web::ui::Chrome;
 
-use super::tenant_of;
 use super::settings_api::settings_problem;
 use super::settings_page::{PATH, texts, with_logo_error};
+use super::tenant_of;
 
 pub async fn upload(
     State(services): State<Services>,
@@ -30,7 +30,7 @@ pub async fn upload(
 ) -> Response {
     let tenant = match tenant_of(&ctx) {
         Ok(tenant) => tenant,
-        Err(problem) => return format.respond(problem),
+        Err(none) => return format.respond(none.into()),
     };
     let lang = chrome.lang;
     let bytes = match read_logo(multipart).await {
@@ -92,7 +92,7 @@ pub async fn remove(
 ) -> Response {
     let tenant = match tenant_of(&ctx) {
         Ok(tenant) => tenant,
-        Err(problem) => return format.respond(problem),
+        Err(none) => return format.respond(none.into()),
     };
     let lang = chrome.lang;
     match settings::remove_logo(&services, &ctx.audit(), &tenant).await {

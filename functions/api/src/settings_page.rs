@@ -19,9 +19,9 @@ use crm_web::i18n::Lang;
 use crm_web::problem::Problem;
 use crm_web::ui::{Branding, Chrome, ErrorSummary, Field, FieldErrors, NavItem, Page, UserMenu};
 
-use super::{UPDATE, tenant_of};
 use super::settings_api::settings_problem;
 use super::settings_texts::{EN, RU, SettingsTexts};
+use super::{UPDATE, tenant_of};
 
 pub const PATH: &str = "/settings";
 
@@ -154,9 +154,7 @@ async fn page(
         t,
     );
     numbering.note = Some((st.preview)(
-        &saved
-            .invoice_numbering
-            .preview(services.clock.now().year()),
+        &saved.invoice_numbering.preview(services.clock.now().year()),
     ));
     let sections = vec![
         section_form::<settings::BrandingSection>(
@@ -227,7 +225,7 @@ pub async fn show(
 ) -> Response {
     let tenant = match tenant_of(&ctx) {
         Ok(tenant) => tenant,
-        Err(problem) => return format.respond(problem),
+        Err(none) => return format.respond(none.into()),
     };
     match settings::load(&services.db, &tenant).await {
         Ok((saved, _)) => page(&services, &ctx, &tenant, chrome, &saved, None)
@@ -271,7 +269,7 @@ pub async fn save(
     };
     let tenant = match tenant_of(&ctx) {
         Ok(tenant) => tenant,
-        Err(problem) => return format.respond(problem),
+        Err(none) => return format.respond(none.into()),
     };
     let lang = chrome.lang;
     let fields = Fields(pairs.into_iter().filter(|(k, _)| k != "_csrf").collect());

@@ -396,7 +396,9 @@ mod tests {
         tokio::spawn(async move {
             let mut buf = [0_u8; 512];
             while let Ok((len, from)) = udp.recv_from(&mut buf).await {
-                let _ = udp.send_to(&reply(&buf[..len], [0x83, 0x80], &[]), from).await;
+                let _ = udp
+                    .send_to(&reply(&buf[..len], [0x83, 0x80], &[]), from)
+                    .await;
             }
         });
         tokio::spawn(async move {
@@ -408,7 +410,11 @@ mod tests {
             let answer = reply(
                 &query,
                 [0x81, 0x80],
-                &[record(&POINTER_TO_QUESTION, TYPE_TXT, &txt(&[&long, &long]))],
+                &[record(
+                    &POINTER_TO_QUESTION,
+                    TYPE_TXT,
+                    &txt(&[&long, &long]),
+                )],
             );
             let mut framed = u16::try_from(answer.len()).unwrap().to_be_bytes().to_vec();
             framed.extend_from_slice(&answer);
@@ -431,7 +437,10 @@ mod tests {
             ]
         );
         let query = build_query(7, "a.example").unwrap();
-        assert!(parse_answer(&query, 7, "a.example").is_err(), "a question is no answer");
+        assert!(
+            parse_answer(&query, 7, "a.example").is_err(),
+            "a question is no answer"
+        );
         assert!(parse_answer(&[0; 5], 7, "a.example").is_err());
         // A pointer to itself must not hang.
         let mut looped = reply(&query, [0x81, 0x80], &[]);

@@ -179,7 +179,9 @@ mod tests {
         let n = InvoiceNumbering::new("B-", false, 3, 1).unwrap();
         assert_eq!(n.format(2026, 5), "B-005");
         assert_eq!(
-            InvoiceNumbering::new("Q", true, 6, 500).unwrap().preview(2027),
+            InvoiceNumbering::new("Q", true, 6, 500)
+                .unwrap()
+                .preview(2027),
             "Q-2027-000500"
         );
     }

@@ -40,7 +40,9 @@ pub enum LogoError {
     TooLarge { max_kib: usize },
     #[error("the logo must be a PNG, JPEG or SVG image")]
     UnsupportedType,
-    #[error("the SVG contains scripts, event handlers or external references, which are not allowed")]
+    #[error(
+        "the SVG contains scripts, event handlers or external references, which are not allowed"
+    )]
     UnsafeSvg,
 }
 
@@ -144,7 +146,10 @@ fn has_external_link(lower: &str) -> bool {
         let rest = rest.trim_start();
         let value = match rest.chars().next() {
             Some(quote @ ('"' | '\'')) => rest[1..].split(quote).next().unwrap_or(""),
-            _ => rest.split(|c: char| c.is_whitespace() || c == '>').next().unwrap_or(""),
+            _ => rest
+                .split(|c: char| c.is_whitespace() || c == '>')
+                .next()
+                .unwrap_or(""),
         };
         !value.trim().starts_with('#')
     })
@@ -189,7 +194,10 @@ mod tests {
     #[test]
     fn formats_come_from_magic_bytes() {
         assert_eq!(check_logo(b"\x89PNG\r\n\x1a\nrest"), Ok(LogoFormat::Png));
-        assert_eq!(check_logo(&[0xFF, 0xD8, 0xFF, 0xE0, 0]), Ok(LogoFormat::Jpeg));
+        assert_eq!(
+            check_logo(&[0xFF, 0xD8, 0xFF, 0xE0, 0]),
+            Ok(LogoFormat::Jpeg)
+        );
         assert_eq!(check_logo(SVG.as_bytes()), Ok(LogoFormat::Svg));
         assert_eq!(check_logo(b"GIF89a..."), Err(LogoError::UnsupportedType));
         assert_eq!(
@@ -214,7 +222,11 @@ mod tests {
             r#"<svg><image href="https://evil.example/x.png"/></svg>"#,
             r#"<svg><style>@import url(x.css)</style></svg>"#,
         ] {
-            assert_eq!(check_logo(bad.as_bytes()), Err(LogoError::UnsafeSvg), "{bad}");
+            assert_eq!(
+                check_logo(bad.as_bytes()),
+                Err(LogoError::UnsafeSvg),
+                "{bad}"
+            );
         }
         // Words that merely contain "on" are fine, and so are links inside the file.
         let ok = r##"<svg font="x" class="icon" xmlns:xlink="http://www.w3.org/1999/xlink"><linearGradient id="g"/><linearGradient xlink:href="#g"/><text>Водоканал on line</text></svg>"##;

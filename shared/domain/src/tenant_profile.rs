@@ -229,7 +229,10 @@ mod tests {
             TimeZoneName::parse("Asia/Yekaterinburg").unwrap().as_str(),
             "Asia/Yekaterinburg"
         );
-        assert_eq!(TimeZoneName::parse("Mars/Olympus"), Err(TimeZoneError::Unknown));
+        assert_eq!(
+            TimeZoneName::parse("Mars/Olympus"),
+            Err(TimeZoneError::Unknown)
+        );
         assert_eq!(TimeZoneName::moscow().tz(), chrono_tz::Europe::Moscow);
     }
 

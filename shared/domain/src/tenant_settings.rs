@@ -269,7 +269,10 @@ mod tests {
 
     #[test]
     fn names() {
-        assert_eq!(display_text("  ТСЖ «Рассвет» ", 64).unwrap(), "ТСЖ «Рассвет»");
+        assert_eq!(
+            display_text("  ТСЖ «Рассвет» ", 64).unwrap(),
+            "ТСЖ «Рассвет»"
+        );
         assert_eq!(display_text(" ", 64), Err(DisplayTextError::Empty));
         assert_eq!(
             display_text(&"я".repeat(65), 64),
@@ -283,9 +286,18 @@ mod tests {
 
     #[test]
     fn sms_senders() {
-        assert_eq!(SmsSender::parse("Vodokanal77").unwrap().as_str(), "Vodokanal77");
-        assert_eq!(SmsSender::parse("Vodokanal777"), Err(SmsSenderError::TooLong));
-        assert_eq!(SmsSender::parse("Водоканал"), Err(SmsSenderError::BadCharacter));
+        assert_eq!(
+            SmsSender::parse("Vodokanal77").unwrap().as_str(),
+            "Vodokanal77"
+        );
+        assert_eq!(
+            SmsSender::parse("Vodokanal777"),
+            Err(SmsSenderError::TooLong)
+        );
+        assert_eq!(
+            SmsSender::parse("Водоканал"),
+            Err(SmsSenderError::BadCharacter)
+        );
         assert_eq!(SmsSender::parse("TSJ-1"), Err(SmsSenderError::BadCharacter));
         assert_eq!(SmsSender::parse(""), Err(SmsSenderError::Empty));
     }

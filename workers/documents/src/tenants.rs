@@ -4,9 +4,9 @@
 
 use crm_app::Services;
 use crm_app::jobs::{DocumentsJob, Envelope, JobError};
+use crm_app::tenants::TenantError;
 use crm_app::tenants::export::{self, ExportError, ExportOutcome};
 use crm_app::tenants::purge::{self, PurgeError, PurgeOutcome};
-use crm_app::tenants::TenantError;
 use crm_domain::TenantId;
 use tracing::info;
 
@@ -17,7 +17,11 @@ pub fn tenant_of(envelope: &Envelope<DocumentsJob>) -> Result<TenantId, JobError
         .ok_or_else(|| JobError::Poison("a tenant job without a tenant_id".into()))
 }
 
-pub async fn export(services: &Services, tenant: &TenantId, export_id: &str) -> Result<(), JobError> {
+pub async fn export(
+    services: &Services,
+    tenant: &TenantId,
+    export_id: &str,
+) -> Result<(), JobError> {
     match export::run(services, tenant, export_id).await {
         Ok(ExportOutcome::Written { blob_key, items }) => {
             info!(tenant_id = %tenant, export_id, blob_key, items, "tenant export written");
@@ -34,7 +38,11 @@ pub async fn export(services: &Services, tenant: &TenantId, export_id: &str) -> 
 
 pub async fn purge(services: &Services, tenant: &TenantId) -> Result<(), JobError> {
     match purge::run(services, tenant).await {
-        Ok(PurgeOutcome::Purged { items, domains, blobs }) => {
+        Ok(PurgeOutcome::Purged {
+            items,
+            domains,
+            blobs,
+        }) => {
             info!(tenant_id = %tenant, items, domains, blobs, "tenant purged");
             Ok(())
         }

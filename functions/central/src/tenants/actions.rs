@@ -62,7 +62,9 @@ impl Request {
     }
 
     fn refused(&self, id: &TenantId, tab: &str, reason: Option<Reason>) -> Response {
-        let message = reason.map(|r| words(&r, self.chrome.lang)).unwrap_or_default();
+        let message = reason
+            .map(|r| words(&r, self.chrome.lang))
+            .unwrap_or_default();
         redirect(
             &self.services,
             &self.card(id, tab),
@@ -74,7 +76,16 @@ impl Request {
     /// The card again, with `invalid` beside the fields of the form that was sent.
     async fn invalid(self, id: &TenantId, tab: &'static str, invalid: &Invalid) -> Response {
         let errors = field_errors(invalid, self.chrome.lang);
-        match card_page(&self.services, &self.ctx, self.chrome, id.as_str(), tab, &errors).await {
+        match card_page(
+            &self.services,
+            &self.ctx,
+            self.chrome,
+            id.as_str(),
+            tab,
+            &errors,
+        )
+        .await
+        {
             Ok(page) => (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
             Err(problem) => self.format.respond(problem),
         }
@@ -112,9 +123,9 @@ impl Request {
         match result {
             Ok(message) => self.done(id, "domains", message),
             Err(DomainError::Invalid(invalid)) => self.invalid(id, "domains", &invalid).await,
-            Err(e @ (DomainError::Store(_) | DomainError::TenantNotFound)) => {
-                self.format.respond(domain_problem(e, host, self.chrome.lang))
-            }
+            Err(e @ (DomainError::Store(_) | DomainError::TenantNotFound)) => self
+                .format
+                .respond(domain_problem(e, host, self.chrome.lang)),
             Err(refusal) => {
                 let reason = refusal.reason(host);
                 self.refused(id, "domains", reason)
@@ -125,13 +136,18 @@ impl Request {
 
 type Posted = Result<Form<ActionForm>, FormRejection>;
 
-fn read(format: &ErrorFormat, raw_id: &str, form: Posted) -> Result<(TenantId, ActionForm), Response> {
-    let id = path_id(raw_id).map_err(|p| format.respond(p))?;
+/// The tenant and the posted form, or the answer when either cannot be read.
+fn read(
+    format: &ErrorFormat,
+    raw_id: &str,
+    form: Posted,
+) -> Result<(TenantId, ActionForm), Box<Response>> {
+    let id = path_id(raw_id).map_err(|unknown| Box::new(format.respond(unknown.into())))?;
     let Ok(Form(form)) = form else {
-        return Err(format.respond(Problem::bad_request(
+        return Err(Box::new(format.respond(Problem::bad_request(
             "invalid_form",
             "the form could not be read",
-        )));
+        ))));
     };
     Ok((id, form))
 }
@@ -159,7 +175,7 @@ pub async fn suspend(
 ) -> Response {
     let (id, form) = match read(&format, &raw_id, form) {
         Ok(read) => read,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let tt = texts(chrome.lang);
     let result = tenants::suspend(&services, &ctx.audit(), &id, &form.reason)
@@ -181,7 +197,7 @@ pub async fn reactivate(
 ) -> Response {
     let (id, _) = match read(&format, &raw_id, form) {
         Ok(read) => read,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let tt = texts(chrome.lang);
     let result = tenants::reactivate(&services, &ctx.audit(), &id)
@@ -203,7 +219,7 @@ pub async fn close(
 ) -> Response {
     let (id, form) = match read(&format, &raw_id, form) {
         Ok(read) => read,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let tt = texts(chrome.lang);
     let mut invalid = Invalid::new();
@@ -246,7 +262,7 @@ pub async fn purge(
 ) -> Response {
     let (id, form) = match read(&format, &raw_id, form) {
         Ok(read) => read,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let tt = texts(chrome.lang);
     let result = if form.purge_confirm.is_none() {
@@ -275,7 +291,7 @@ pub async fn export(
 ) -> Response {
     let (id, _) = match read(&format, &raw_id, form) {
         Ok(read) => read,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let tt = texts(chrome.lang);
     let result = tenants::request_export(&services, &ctx.audit(), &id)
@@ -295,7 +311,7 @@ pub async fn download(
 ) -> Response {
     let id = match path_id(&raw_id) {
         Ok(id) => id,
-        Err(problem) => return format.respond(problem),
+        Err(unknown) => return format.respond(unknown.into()),
     };
     match export_url(&services, &id, chrome.lang).await {
         Ok(url) => Redirect::to(&url).into_response(),
@@ -314,7 +330,7 @@ pub async fn add_domain(
 ) -> Response {
     let (id, form) = match read(&format, &raw_id, form) {
         Ok(read) => read,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let tt = texts(chrome.lang);
     let result = domains::add_custom(&services, &ctx.audit(), &id, &form.host)
@@ -336,7 +352,7 @@ pub async fn verify_domain(
 ) -> Response {
     let (id, _) = match read(&format, &raw_id, form) {
         Ok(read) => read,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let tt = texts(chrome.lang);
     let result = domains::verify(&services, &ctx.audit(), &id, &host)
@@ -358,7 +374,7 @@ pub async fn remove_domain(
 ) -> Response {
     let (id, _) = match read(&format, &raw_id, form) {
         Ok(read) => read,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let tt = texts(chrome.lang);
     let result = domains::remove(&services, &ctx.audit(), &id, &host)

@@ -18,8 +18,8 @@ use crm_web::i18n::Lang;
 use crm_web::problem::Problem;
 
 use super::api_types::{
-    AddDomainBody, CloseBody, DomainListView, DomainView, ExportLinkView, ListParams,
-    SuspendBody, TenantBody, TenantListView, TenantView,
+    AddDomainBody, CloseBody, DomainListView, DomainView, ExportLinkView, ListParams, SuspendBody,
+    TenantBody, TenantListView, TenantView,
 };
 use super::web::{domain_problem, path_id, tenant_problem};
 
@@ -30,16 +30,24 @@ pub fn parse_status(raw: &str) -> Option<TenantStatus> {
     serde_json::from_value(serde_json::Value::from(raw)).ok()
 }
 
+/// A `status` filter that names no status.
+#[derive(Debug)]
+pub struct UnknownStatus;
+
+impl From<UnknownStatus> for Problem {
+    fn from(_: UnknownStatus) -> Self {
+        Problem::bad_request(
+            "invalid_query",
+            "status is one of active, suspended, closing, closed",
+        )
+    }
+}
+
 /// The listing a query string asks for.
-pub fn tenant_query(params: &ListParams) -> Result<TenantQuery, Problem> {
+pub fn tenant_query(params: &ListParams) -> Result<TenantQuery, UnknownStatus> {
     let status = match params.status.as_deref().filter(|s| !s.is_empty()) {
         None => None,
-        Some(raw) => Some(parse_status(raw).ok_or_else(|| {
-            Problem::bad_request(
-                "invalid_query",
-                "status is one of active, suspended, closing, closed",
-            )
-        })?),
+        Some(raw) => Some(parse_status(raw).ok_or(UnknownStatus)?),
     };
     Ok(TenantQuery {
         status,
@@ -174,7 +182,10 @@ pub async fn patch_tenant(
         ));
     };
     if body.id.as_ref().is_some_and(|given| *given != id.as_str()) {
-        return Err(Problem::bad_request("id_immutable", "a tenant's id cannot change"));
+        return Err(Problem::bad_request(
+            "id_immutable",
+            "a tenant's id cannot change",
+        ));
     }
     let input = body.over(TenantInput::from_record(&current));
     let record = tenants::edit(&services, &ctx.audit(), &id, version, &input)

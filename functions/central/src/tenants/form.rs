@@ -17,8 +17,8 @@ use serde::Deserialize;
 
 use super::texts::TenantTexts;
 use super::web::{
-    LIST_PATH, card_path, chrome as central_chrome, field_errors, path_id, redirect, tenant_problem,
-    texts, words,
+    LIST_PATH, card_path, chrome as central_chrome, field_errors, path_id, redirect,
+    tenant_problem, texts, words,
 };
 
 pub struct FieldGroup {
@@ -100,9 +100,13 @@ fn form_page(
             fields: vec![
                 text("inn", tt.f_inn, &i.inn).required(),
                 text("kpp", tt.f_kpp, &i.kpp).hint(tt.f_kpp_hint),
-                text("registration_number", tt.f_registration_number, &i.registration_number)
-                    .required()
-                    .hint(tt.f_registration_hint),
+                text(
+                    "registration_number",
+                    tt.f_registration_number,
+                    &i.registration_number,
+                )
+                .required()
+                .hint(tt.f_registration_hint),
                 Field::textarea(t, "legal_address", tt.f_legal_address)
                     .value(&i.legal_address)
                     .required()
@@ -114,8 +118,16 @@ fn form_page(
             hint: Some(tt.bank_hint),
             fields: vec![
                 text("bik", tt.f_bik, &i.bik),
-                text("correspondent_account", tt.f_correspondent_account, &i.correspondent_account),
-                text("settlement_account", tt.f_settlement_account, &i.settlement_account),
+                text(
+                    "correspondent_account",
+                    tt.f_correspondent_account,
+                    &i.correspondent_account,
+                ),
+                text(
+                    "settlement_account",
+                    tt.f_settlement_account,
+                    &i.settlement_account,
+                ),
             ],
         },
         FieldGroup {
@@ -224,7 +236,10 @@ pub async fn create(
     form: Result<Form<TenantFormData>, FormRejection>,
 ) -> Response {
     let Ok(Form(data)) = form else {
-        return format.respond(Problem::bad_request("invalid_form", "the form could not be read"));
+        return format.respond(Problem::bad_request(
+            "invalid_form",
+            "the form could not be read",
+        ));
     };
     let lang = chrome.lang;
     let tt = texts(lang);
@@ -261,7 +276,7 @@ pub async fn edit_form(
 ) -> Response {
     let record = match path_id(&raw_id) {
         Ok(id) => tenants::get(&services.db, &id).await,
-        Err(problem) => return format.respond(problem),
+        Err(unknown) => return format.respond(unknown.into()),
     };
     let record = match record {
         Ok(Some(record)) => record,
@@ -299,21 +314,34 @@ pub async fn update(
     form: Result<Form<TenantFormData>, FormRejection>,
 ) -> Response {
     let Ok(Form(data)) = form else {
-        return format.respond(Problem::bad_request("invalid_form", "the form could not be read"));
+        return format.respond(Problem::bad_request(
+            "invalid_form",
+            "the form could not be read",
+        ));
     };
     let id = match path_id(&raw_id) {
         Ok(id) => id,
-        Err(problem) => return format.respond(problem),
+        Err(unknown) => return format.respond(unknown.into()),
     };
     let lang = chrome.lang;
     let tt = texts(lang);
     let version = data.version.trim().parse::<u64>().unwrap_or(0);
     let result = tenants::edit(&services, &ctx.audit(), &id, version, &data.input).await;
     let (errors, chrome) = match result {
-        Ok(_) => return redirect(&services, &card_path(&id), Flash::success(tt.saved), &headers),
+        Ok(_) => {
+            return redirect(
+                &services,
+                &card_path(&id),
+                Flash::success(tt.saved),
+                &headers,
+            );
+        }
         Err(TenantError::Invalid(invalid)) => (field_errors(&invalid, lang), chrome),
         Err(conflict @ TenantError::Conflict) => {
-            let message = conflict.reason().map(|r| words(&r, lang)).unwrap_or_default();
+            let message = conflict
+                .reason()
+                .map(|r| words(&r, lang))
+                .unwrap_or_default();
             (FieldErrors::new(), chrome.with_flash(Flash::error(message)))
         }
         Err(other) => return format.respond(tenant_problem(other, lang)),

@@ -39,17 +39,67 @@ pub fn routes(router: AccessRouter<Services>) -> AccessRouter<Services> {
         .api(domains, routes!(api::remove_domain))
         .page(Method::GET, "/central/tenants", read, get(pages::list))
         .page(Method::POST, "/central/tenants", manage, post(form::create))
-        .page(Method::GET, "/central/tenants/new", manage, get(form::new_form))
+        .page(
+            Method::GET,
+            "/central/tenants/new",
+            manage,
+            get(form::new_form),
+        )
         .page(Method::GET, card, read, get(pages::card))
-        .page(Method::GET, &format!("{card}/edit"), manage, get(form::edit_form))
-        .page(Method::POST, &format!("{card}/edit"), manage, post(form::update))
-        .page(Method::POST, &format!("{card}/suspend"), manage, post(actions::suspend))
-        .page(Method::POST, &format!("{card}/reactivate"), manage, post(actions::reactivate))
-        .page(Method::POST, &format!("{card}/close"), manage, post(actions::close))
-        .page(Method::POST, &format!("{card}/purge"), manage, post(actions::purge))
-        .page(Method::POST, &format!("{card}/export"), manage, post(actions::export))
-        .page(Method::GET, &format!("{card}/export/download"), manage, get(actions::download))
-        .page(Method::POST, &format!("{card}/domains"), domains, post(actions::add_domain))
+        .page(
+            Method::GET,
+            &format!("{card}/edit"),
+            manage,
+            get(form::edit_form),
+        )
+        .page(
+            Method::POST,
+            &format!("{card}/edit"),
+            manage,
+            post(form::update),
+        )
+        .page(
+            Method::POST,
+            &format!("{card}/suspend"),
+            manage,
+            post(actions::suspend),
+        )
+        .page(
+            Method::POST,
+            &format!("{card}/reactivate"),
+            manage,
+            post(actions::reactivate),
+        )
+        .page(
+            Method::POST,
+            &format!("{card}/close"),
+            manage,
+            post(actions::close),
+        )
+        .page(
+            Method::POST,
+            &format!("{card}/purge"),
+            manage,
+            post(actions::purge),
+        )
+        .page(
+            Method::POST,
+            &format!("{card}/export"),
+            manage,
+            post(actions::export),
+        )
+        .page(
+            Method::GET,
+            &format!("{card}/export/download"),
+            manage,
+            get(actions::download),
+        )
+        .page(
+            Method::POST,
+            &format!("{card}/domains"),
+            domains,
+            post(actions::add_domain),
+        )
         .page(
             Method::POST,
             &format!("{card}/domains/{{host}}/verify"),

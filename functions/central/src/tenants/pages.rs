@@ -64,7 +64,7 @@ pub async fn list(
     let tt = texts(lang);
     let query = match tenant_query(&params) {
         Ok(query) => query,
-        Err(problem) => return format.respond(problem),
+        Err(unknown) => return format.respond(unknown.into()),
     };
     let columns = [
         Column::new("name", tt.col_name).sortable(),
@@ -293,7 +293,11 @@ pub async fn card_page(
         .ok_or_else(Problem::not_found)?;
     let (t, lang) = (chrome.t, chrome.lang);
     let tt = texts(lang);
-    let allows = |p| ctx.principal.as_ref().is_some_and(|pr| pr.allows_central(p));
+    let allows = |p| {
+        ctx.principal
+            .as_ref()
+            .is_some_and(|pr| pr.allows_central(p))
+    };
     let now = services.clock.now();
     let domain_rows = domains::list(&services.db, &id)
         .await?
@@ -332,7 +336,10 @@ pub async fn card_page(
         can_suspend: record.status == TenantStatus::Active,
         can_reactivate: record.status == TenantStatus::Suspended
             || (record.status == TenantStatus::Closing
-                && record.closing.as_ref().is_some_and(|c| now < c.grace_ends_at)),
+                && record
+                    .closing
+                    .as_ref()
+                    .is_some_and(|c| now < c.grace_ends_at)),
         can_close: matches!(
             record.status,
             TenantStatus::Active | TenantStatus::Suspended
@@ -357,28 +364,34 @@ pub async fn card_page(
                 key: "contacts",
                 heading: tt.h_contacts,
                 rows: vec![
-            row(tt.f_email, record.contacts.email.to_string()),
-            row(
-                tt.f_phone,
-                record
-                    .contacts
-                    .phone
-                    .as_ref()
-                    .map_or(tt.none.to_owned(), ToString::to_string),
-            ),
+                    row(tt.f_email, record.contacts.email.to_string()),
+                    row(
+                        tt.f_phone,
+                        record
+                            .contacts
+                            .phone
+                            .as_ref()
+                            .map_or(tt.none.to_owned(), ToString::to_string),
+                    ),
                 ],
             },
             Panel {
                 key: "profile",
                 heading: tt.h_profile,
                 rows: vec![
-            row(tt.f_tax_regime, (tt.regimes)(record.tax_regime)),
-            row(tt.f_time_zone, record.time_zone.to_string()),
-            row(tt.f_currency, record.currency.to_string()),
-            row(tt.f_locale, (tt.locales)(record.locale)),
-            row(tt.f_max_subscribers, record.limits.max_subscribers.to_string()),
-            row(tt.f_max_users, record.limits.max_users.to_string()),
-            row(tt.col_created, format::date_time(record.created_at, record.time_zone.tz())),
+                    row(tt.f_tax_regime, (tt.regimes)(record.tax_regime)),
+                    row(tt.f_time_zone, record.time_zone.to_string()),
+                    row(tt.f_currency, record.currency.to_string()),
+                    row(tt.f_locale, (tt.locales)(record.locale)),
+                    row(
+                        tt.f_max_subscribers,
+                        record.limits.max_subscribers.to_string(),
+                    ),
+                    row(tt.f_max_users, record.limits.max_users.to_string()),
+                    row(
+                        tt.col_created,
+                        format::date_time(record.created_at, record.time_zone.tz()),
+                    ),
                 ],
             },
             Panel {
@@ -481,8 +494,14 @@ fn settings_rows(
                 .map_or(tt.none.to_owned(), ToString::to_string),
         ),
         row(tt.s_logo, if b.logo.is_some() { tt.yes } else { tt.no }),
-        row(tt.s_numbering, settings.invoice_numbering.preview(now.year())),
-        row(tt.s_payments, (tt.s_due_day)(settings.payments.due_day.day())),
+        row(
+            tt.s_numbering,
+            settings.invoice_numbering.preview(now.year()),
+        ),
+        row(
+            tt.s_payments,
+            (tt.s_due_day)(settings.payments.due_day.day()),
+        ),
         row(
             tt.s_readings,
             (tt.s_reading_window)(
@@ -492,7 +511,9 @@ fn settings_rows(
         ),
         row(
             tt.s_email_from,
-            n.email_from_name.clone().unwrap_or_else(|| tt.none.to_owned()),
+            n.email_from_name
+                .clone()
+                .unwrap_or_else(|| tt.none.to_owned()),
         ),
         row(
             tt.s_sms_sender,

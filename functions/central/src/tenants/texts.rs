@@ -161,7 +161,11 @@ pub static RU: TenantTexts = TenantTexts {
     section_profile: "Параметры",
     section_limits: "Лимиты",
     f_id: "Идентификатор",
-    f_id_hint: |domain| format!("Станет адресом идентификатор.{domain}. Строчные латинские буквы, цифры и дефис; изменить потом нельзя."),
+    f_id_hint: |domain| {
+        format!(
+            "Станет адресом идентификатор.{domain}. Строчные латинские буквы, цифры и дефис; изменить потом нельзя."
+        )
+    },
     f_name: "Название",
     f_inn: "ИНН",
     f_kpp: "КПП",
@@ -206,7 +210,9 @@ pub static RU: TenantTexts = TenantTexts {
     confirm_purge: "Понимаю: все данные организации будут удалены безвозвратно (выгрузка сохранится)",
     confirm_required: "Подтвердите действие",
     suspended_because: |reason| format!("Приостановлена. Причина: {reason}"),
-    closing_since: |since, until, reason| format!("Закрывается с {since}; данные хранятся до {until}. Причина: {reason}"),
+    closing_since: |since, until, reason| {
+        format!("Закрывается с {since}; данные хранятся до {until}. Причина: {reason}")
+    },
     grace_over: "Отсрочка закончилась — данные можно удалить.",
     purge_requested: |at| format!("Удаление данных запрошено {at}."),
     purged_at: |at| format!("Данные удалены {at}."),
@@ -270,7 +276,9 @@ pub static RU: TenantTexts = TenantTexts {
         TaxRegime::Simplified15 => "УСН «доходы минус расходы», 15%",
         TaxRegime::SimplifiedVat5 => "УСН с НДС 5%",
         TaxRegime::SimplifiedVat7 => "УСН с НДС 7%",
-        TaxRegime::VatExemptUtilityReseller => "Без НДС: перепродажа коммунальных услуг (УК, ТСЖ, ЖСК)",
+        TaxRegime::VatExemptUtilityReseller => {
+            "Без НДС: перепродажа коммунальных услуг (УК, ТСЖ, ЖСК)"
+        }
     },
     locales: |locale| match locale {
         Locale::Ru => "Русский",
@@ -306,7 +314,11 @@ pub static EN: TenantTexts = TenantTexts {
     section_profile: "Profile",
     section_limits: "Limits",
     f_id: "Id",
-    f_id_hint: |domain| format!("Becomes the address id.{domain}. Lower-case Latin letters, digits and hyphens; cannot be changed later."),
+    f_id_hint: |domain| {
+        format!(
+            "Becomes the address id.{domain}. Lower-case Latin letters, digits and hyphens; cannot be changed later."
+        )
+    },
     f_name: "Name",
     f_inn: "INN",
     f_kpp: "KPP",
@@ -351,7 +363,9 @@ pub static EN: TenantTexts = TenantTexts {
     confirm_purge: "I understand: all of the tenant's data is deleted for good (the export stays)",
     confirm_required: "Confirm the action",
     suspended_because: |reason| format!("Suspended. Reason: {reason}"),
-    closing_since: |since, until, reason| format!("Closing since {since}; data kept until {until}. Reason: {reason}"),
+    closing_since: |since, until, reason| {
+        format!("Closing since {since}; data kept until {until}. Reason: {reason}")
+    },
     grace_over: "The grace period is over: the data may be deleted.",
     purge_requested: |at| format!("Deletion requested {at}."),
     purged_at: |at| format!("Data deleted {at}."),
@@ -415,7 +429,9 @@ pub static EN: TenantTexts = TenantTexts {
         TaxRegime::Simplified15 => "Simplified, income minus expenses 15%",
         TaxRegime::SimplifiedVat5 => "Simplified with VAT 5%",
         TaxRegime::SimplifiedVat7 => "Simplified with VAT 7%",
-        TaxRegime::VatExemptUtilityReseller => "VAT-exempt utility reseller (management company, HOA)",
+        TaxRegime::VatExemptUtilityReseller => {
+            "VAT-exempt utility reseller (management company, HOA)"
+        }
     },
     locales: |locale| match locale {
         Locale::Ru => "Russian",

@@ -129,9 +129,19 @@ pub fn domain_problem(error: DomainError, host: &str, lang: Lang) -> Problem {
     )
 }
 
-/// A tenant id from a path; one that cannot exist is answered like a missing tenant.
-pub fn path_id(raw: &str) -> Result<TenantId, Problem> {
-    TenantId::parse(raw).map_err(|_| Problem::not_found())
+/// A path names a tenant id that cannot exist; answered like a missing tenant.
+#[derive(Debug)]
+pub struct NoSuchTenant;
+
+impl From<NoSuchTenant> for Problem {
+    fn from(_: NoSuchTenant) -> Self {
+        Problem::not_found()
+    }
+}
+
+/// A tenant id from a path.
+pub fn path_id(raw: &str) -> Result<TenantId, NoSuchTenant> {
+    TenantId::parse(raw).map_err(|_| NoSuchTenant)
 }
 
 /// POST-redirect-GET with a message.

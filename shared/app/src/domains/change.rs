@@ -4,9 +4,7 @@ use crm_domain::{Hostname, TenantId};
 use serde_json::Value;
 
 use super::error::{DomainError, VerificationFailure};
-use super::{
-    MAX_CUSTOM_DOMAINS, get, list, record_item, verification_name, verification_value,
-};
+use super::{MAX_CUSTOM_DOMAINS, get, list, record_item, verification_name, verification_value};
 use crate::Services;
 use crate::audit::{Audit, Change};
 use crate::identity::secrets::new_token;
@@ -224,7 +222,9 @@ fn parse_host(raw: &str, platform_domain: &str) -> Result<Hostname, Invalid> {
                 format!(
                     "Адреса в домене {platform_domain} выдаёт платформа; свой домен должен быть вне его"
                 ),
-                format!("Names under {platform_domain} belong to the platform; use a domain outside it"),
+                format!(
+                    "Names under {platform_domain} belong to the platform; use a domain outside it"
+                ),
             ),
         ));
     }

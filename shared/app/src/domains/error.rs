@@ -61,11 +61,17 @@ impl DomainError {
                 self.to_string(),
             ),
             DomainError::NotVerified(VerificationFailure::RecordMissing) => (
-                format!("TXT-запись {name} не найдена. Добавьте её в DNS и повторите проверку через несколько минут"),
-                format!("No TXT record found at {name}. Publish it and check again in a few minutes"),
+                format!(
+                    "TXT-запись {name} не найдена. Добавьте её в DNS и повторите проверку через несколько минут"
+                ),
+                format!(
+                    "No TXT record found at {name}. Publish it and check again in a few minutes"
+                ),
             ),
             DomainError::NotVerified(VerificationFailure::WrongToken) => (
-                format!("TXT-запись {name} найдена, но значение не совпадает с кодом подтверждения"),
+                format!(
+                    "TXT-запись {name} найдена, но значение не совпадает с кодом подтверждения"
+                ),
                 format!("The TXT record at {name} does not hold this domain's verification code"),
             ),
             DomainError::Dns(_) => (

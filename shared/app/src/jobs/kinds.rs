@@ -40,7 +40,9 @@ pub enum DocumentsJob {
     Noop {},
     /// Writes every item of the envelope's tenant as JSON lines to
     /// `exports/<tenant>/<export_id>.jsonl` and records it on the tenant.
-    ExportTenant { export_id: String },
+    ExportTenant {
+        export_id: String,
+    },
     /// Deletes every item of the envelope's tenant, which must be closing with its grace
     /// period over, and marks it closed.
     PurgeTenant {},

@@ -147,7 +147,10 @@ mod tests {
 
     #[test]
     fn names_fold_for_search() {
-        assert_eq!(name_search_key("  ТСЖ   «Рассвет» Ёлки"), "тсж «рассвет» елки");
+        assert_eq!(
+            name_search_key("  ТСЖ   «Рассвет» Ёлки"),
+            "тсж «рассвет» елки"
+        );
         let demo = TenantId::parse("demo").unwrap();
         assert!(tenant_name_sort("Водоканал #1", &demo).starts_with(&tenant_name_prefix("вод")));
         assert!(!tenant_name_sort("a#b", &demo)[..5].contains('#'));

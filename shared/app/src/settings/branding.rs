@@ -41,5 +41,10 @@ pub async fn branding(db: &Db, tenant: &TenantId) -> Result<Branding, StoreError
 
 async fn registered_name(db: &Db, tenant: &TenantId) -> Result<Option<String>, StoreError> {
     let item = db.central().get(&keys::tenant(tenant)).await?;
-    Ok(item.and_then(|item| item.body.get("name").and_then(Value::as_str).map(str::to_owned)))
+    Ok(item.and_then(|item| {
+        item.body
+            .get("name")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    }))
 }

@@ -35,7 +35,7 @@ pub use error::SettingsError;
 pub use fields::Fields;
 pub use logo::{StoredLogo, logo, remove_logo, upload_logo};
 pub use sections::{
-    BrandingSection, LogoRef, MeterReadingsSection, NotificationsSection, PaymentsSection,
-    Section, SectionName, TenantSettings,
+    BrandingSection, LogoRef, MeterReadingsSection, NotificationsSection, PaymentsSection, Section,
+    SectionName, TenantSettings,
 };
 pub use store::{load, save, save_named};

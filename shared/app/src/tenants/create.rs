@@ -6,13 +6,13 @@ use serde_json::Value;
 use super::input::TenantInput;
 use super::record::TenantRecord;
 use super::{TenantError, TenantStatus};
+use crate::Services;
 use crate::audit::{Audit, Change};
 use crate::domains;
 use crate::keys::Namespace;
 use crate::store::{Condition, Put, StoreError, Write};
 use crate::tenancy::{DomainKind, DomainRecord};
 use crate::validation::{Explain, Invalid, Reason};
-use crate::Services;
 
 /// Ids that would clash with the platform's own hosts (`admin.` is the central part's).
 const RESERVED_IDS: [&str; 9] = [
@@ -165,7 +165,10 @@ fn parse_id(invalid: &mut Invalid, raw: &str, platform_domain: &str) -> Option<T
     // The id becomes a DNS label: no hyphen at its end either.
     if let Err(error) = Hostname::parse(&subdomain_host(&id, platform_domain)) {
         let mut reason = error.reason();
-        reason.ru = format!("Идентификатор станет адресом {id}.{platform_domain}: {}", reason.ru);
+        reason.ru = format!(
+            "Идентификатор станет адресом {id}.{platform_domain}: {}",
+            reason.ru
+        );
         invalid.add("id", reason);
         return None;
     }

@@ -6,10 +6,10 @@ use crm_domain::TenantId;
 use super::input::TenantInput;
 use super::record::TenantRecord;
 use super::{TenantError, get};
+use crate::Services;
 use crate::audit::{Audit, Change};
 use crate::keys::Namespace;
 use crate::store::{Condition, Put, Write};
-use crate::Services;
 
 /// Replaces the editable fields of tenant `id`, provided it is still at `version`.
 pub async fn edit(
@@ -20,17 +20,24 @@ pub async fn edit(
     input: &TenantInput,
 ) -> Result<TenantRecord, TenantError> {
     let fields = input.parse()?;
-    update_record(services, audit, id, "tenant.edit", Some(version), |record, _| {
-        record.name = fields.name;
-        record.requisites = fields.requisites;
-        record.contacts = fields.contacts;
-        record.time_zone = fields.time_zone;
-        record.currency = fields.currency;
-        record.locale = fields.locale;
-        record.tax_regime = fields.tax_regime;
-        record.limits = fields.limits;
-        Ok(())
-    })
+    update_record(
+        services,
+        audit,
+        id,
+        "tenant.edit",
+        Some(version),
+        |record, _| {
+            record.name = fields.name;
+            record.requisites = fields.requisites;
+            record.contacts = fields.contacts;
+            record.time_zone = fields.time_zone;
+            record.currency = fields.currency;
+            record.locale = fields.locale;
+            record.tax_regime = fields.tax_regime;
+            record.limits = fields.limits;
+            Ok(())
+        },
+    )
     .await
 }
 

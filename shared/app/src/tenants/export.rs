@@ -86,7 +86,11 @@ async fn write_file(
     let record = get(&services.db, tenant)
         .await?
         .ok_or(TenantError::NotFound)?;
-    line(&mut out, &json!({"kind": "tenant", "record": record.to_value()})).await?;
+    line(
+        &mut out,
+        &json!({"kind": "tenant", "record": record.to_value()}),
+    )
+    .await?;
     for domain in domains::list(&services.db, tenant).await? {
         line(&mut out, &json!({"kind": "domain", "record": domain})).await?;
     }

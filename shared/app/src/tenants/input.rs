@@ -6,9 +6,7 @@ use crm_domain::requisites::{
     BankAccount, BankAccountError, Bik, CorrespondentAccount, Inn, Kpp, RegistrationNumber,
     SettlementAccount,
 };
-use crm_domain::tenant_profile::{
-    CurrencyCode, Locale, TaxRegime, TimeZoneName, check_requisites,
-};
+use crm_domain::tenant_profile::{CurrencyCode, Locale, TaxRegime, TimeZoneName, check_requisites};
 use crm_domain::{Email, PhoneE164};
 use serde::Deserialize;
 
@@ -100,7 +98,12 @@ impl TenantInput {
             &self.registration_number,
             RegistrationNumber::parse,
         );
-        let legal_address = text(&mut invalid, "legal_address", &self.legal_address, ADDRESS_MAX);
+        let legal_address = text(
+            &mut invalid,
+            "legal_address",
+            &self.legal_address,
+            ADDRESS_MAX,
+        );
         if let Some(inn) = &inn {
             let kpp_given = !self.kpp.trim().is_empty();
             for mismatch in check_requisites(inn.kind(), kpp_given, registration.as_ref()) {
@@ -110,14 +113,28 @@ impl TenantInput {
         let bank = self.bank(&mut invalid);
         let email = required(&mut invalid, "email", &self.email, Email::parse);
         let phone = optional(&mut invalid, "phone", &self.phone, PhoneE164::parse_ru);
-        let time_zone = optional(&mut invalid, "time_zone", &self.time_zone, TimeZoneName::parse)
-            .map(|tz| tz.unwrap_or_else(TimeZoneName::moscow));
-        let currency = optional(&mut invalid, "currency", &self.currency, CurrencyCode::parse)
-            .map(|c| c.unwrap_or_else(CurrencyCode::rub));
+        let time_zone = optional(
+            &mut invalid,
+            "time_zone",
+            &self.time_zone,
+            TimeZoneName::parse,
+        )
+        .map(|tz| tz.unwrap_or_else(TimeZoneName::moscow));
+        let currency = optional(
+            &mut invalid,
+            "currency",
+            &self.currency,
+            CurrencyCode::parse,
+        )
+        .map(|c| c.unwrap_or_else(CurrencyCode::rub));
         let locale = choice(&mut invalid, "locale", &self.locale, Locale::parse)
             .map(|l| l.unwrap_or_default());
-        let tax_regime = match choice(&mut invalid, "tax_regime", &self.tax_regime, TaxRegime::parse)
-        {
+        let tax_regime = match choice(
+            &mut invalid,
+            "tax_regime",
+            &self.tax_regime,
+            TaxRegime::parse,
+        ) {
             Some(Some(regime)) => Some(regime),
             Some(None) => {
                 invalid.add("tax_regime", Reason::required());
@@ -132,7 +149,12 @@ impl TenantInput {
             &self.max_subscribers,
             defaults.max_subscribers,
         );
-        let max_users = limit(&mut invalid, "max_users", &self.max_users, defaults.max_users);
+        let max_users = limit(
+            &mut invalid,
+            "max_users",
+            &self.max_users,
+            defaults.max_users,
+        );
 
         let (
             Some(name),
@@ -426,7 +448,10 @@ mod tests {
             assert!(fields.contains(&field), "{field} missing from {fields:?}");
         }
         assert_eq!(invalid.get("inn").unwrap().code, "inn_checksum");
-        assert_eq!(invalid.get("settlement_account").unwrap().code, "bank_incomplete");
+        assert_eq!(
+            invalid.get("settlement_account").unwrap().code,
+            "bank_incomplete"
+        );
     }
 
     #[test]
@@ -438,12 +463,18 @@ mod tests {
         };
         let invalid = input.parse().unwrap_err();
         assert_eq!(invalid.get("kpp").unwrap().code, "kpp_required");
-        assert_eq!(invalid.get("registration_number").unwrap().code, "ogrn_expected");
+        assert_eq!(
+            invalid.get("registration_number").unwrap().code,
+            "ogrn_expected"
+        );
         let input = TenantInput {
             settlement_account: "40702810938000012346".into(),
             ..valid()
         };
         let invalid = input.parse().unwrap_err();
-        assert_eq!(invalid.get("settlement_account").unwrap().code, "account_key_mismatch");
+        assert_eq!(
+            invalid.get("settlement_account").unwrap().code,
+            "account_key_mismatch"
+        );
     }
 }

@@ -8,10 +8,10 @@ use crm_domain::TenantId;
 use super::edit::update_record;
 use super::record::{Closing, ExportStatus, TenantExport, TenantRecord};
 use super::{TenantError, TenantStatus};
+use crate::Services;
 use crate::audit::Audit;
 use crate::jobs::{DocumentsJob, Envelope, enqueue};
 use crate::validation::{Invalid, Reason};
-use crate::Services;
 
 pub const DEFAULT_GRACE_DAYS: u32 = 30;
 pub const MAX_GRACE_DAYS: u32 = 365;
@@ -44,22 +44,29 @@ pub async fn reactivate(
     audit: &Audit,
     id: &TenantId,
 ) -> Result<TenantRecord, TenantError> {
-    update_record(services, audit, id, "tenant.reactivate", None, |record, now| {
-        match (&record.status, &record.closing) {
-            (TenantStatus::Suspended, _) => {}
-            (TenantStatus::Closing, Some(closing)) if now < closing.grace_ends_at => {}
-            (TenantStatus::Closing, Some(closing)) => {
-                return Err(TenantError::GraceOver {
-                    ended_at: closing.grace_ends_at,
-                });
+    update_record(
+        services,
+        audit,
+        id,
+        "tenant.reactivate",
+        None,
+        |record, now| {
+            match (&record.status, &record.closing) {
+                (TenantStatus::Suspended, _) => {}
+                (TenantStatus::Closing, Some(closing)) if now < closing.grace_ends_at => {}
+                (TenantStatus::Closing, Some(closing)) => {
+                    return Err(TenantError::GraceOver {
+                        ended_at: closing.grace_ends_at,
+                    });
+                }
+                (status, _) => return Err(TenantError::WrongStatus { status: *status }),
             }
-            (status, _) => return Err(TenantError::WrongStatus { status: *status }),
-        }
-        record.status = TenantStatus::Active;
-        record.status_reason = None;
-        record.closing = None;
-        Ok(())
-    })
+            record.status = TenantStatus::Active;
+            record.status_reason = None;
+            record.closing = None;
+            Ok(())
+        },
+    )
     .await
 }
 
@@ -95,7 +102,10 @@ pub async fn close(
     let reason = invalid.into_result(reason)?.unwrap_or_default();
     let export_id = services.ids.new_id();
     let record = update_record(services, audit, id, "tenant.close", None, |record, now| {
-        if !matches!(record.status, TenantStatus::Active | TenantStatus::Suspended) {
+        if !matches!(
+            record.status,
+            TenantStatus::Active | TenantStatus::Suspended
+        ) {
             return Err(TenantError::WrongStatus {
                 status: record.status,
             });
@@ -143,28 +153,38 @@ pub async fn request_purge(
     audit: &Audit,
     id: &TenantId,
 ) -> Result<TenantRecord, TenantError> {
-    let record = update_record(services, audit, id, "tenant.purge_request", None, |record, now| {
-        let Some(closing) = record.closing.as_mut().filter(|_| record.status == TenantStatus::Closing)
-        else {
-            return Err(TenantError::WrongStatus {
-                status: record.status,
-            });
-        };
-        if now < closing.grace_ends_at {
-            return Err(TenantError::GraceNotOver {
-                ends_at: closing.grace_ends_at,
-            });
-        }
-        if !record
-            .export
-            .as_ref()
-            .is_some_and(|e| e.status == ExportStatus::Ready)
-        {
-            return Err(TenantError::ExportNotReady);
-        }
-        closing.purge_requested_at = Some(now);
-        Ok(())
-    })
+    let record = update_record(
+        services,
+        audit,
+        id,
+        "tenant.purge_request",
+        None,
+        |record, now| {
+            let Some(closing) = record
+                .closing
+                .as_mut()
+                .filter(|_| record.status == TenantStatus::Closing)
+            else {
+                return Err(TenantError::WrongStatus {
+                    status: record.status,
+                });
+            };
+            if now < closing.grace_ends_at {
+                return Err(TenantError::GraceNotOver {
+                    ends_at: closing.grace_ends_at,
+                });
+            }
+            if !record
+                .export
+                .as_ref()
+                .is_some_and(|e| e.status == ExportStatus::Ready)
+            {
+                return Err(TenantError::ExportNotReady);
+            }
+            closing.purge_requested_at = Some(now);
+            Ok(())
+        },
+    )
     .await?;
     let envelope = Envelope::new(
         Some(id.clone()),
@@ -206,11 +226,7 @@ fn stated_reason(raw: &str) -> Result<String, TenantError> {
     if reason.is_empty() {
         return Err(Invalid::field(
             "reason",
-            Reason::new(
-                "reason_required",
-                "Укажите причину",
-                "State the reason",
-            ),
+            Reason::new("reason_required", "Укажите причину", "State the reason"),
         )
         .into());
     }

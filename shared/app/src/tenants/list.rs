@@ -57,8 +57,8 @@ pub async fn list(
         // The listing entry carries this one.
         (true, TenantOrder::Created) => Index::Gsi1,
     };
-    let mut store_query = Query::new(index, keys::tenants_partition(status, order))
-        .limit(query.limit.clamp(1, 200));
+    let mut store_query =
+        Query::new(index, keys::tenants_partition(status, order)).limit(query.limit.clamp(1, 200));
     if let Some(prefix) = prefix {
         store_query = store_query.sort(SortKey::BeginsWith(keys::tenant_name_prefix(prefix)));
     }

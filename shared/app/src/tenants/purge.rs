@@ -17,7 +17,11 @@ use crate::store::Key;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PurgeOutcome {
-    Purged { items: u64, domains: usize, blobs: usize },
+    Purged {
+        items: u64,
+        domains: usize,
+        blobs: usize,
+    },
     /// Already closed: nothing to do.
     AlreadyClosed,
     /// Not closing with its grace over and a purge asked for (it was reactivated, say).

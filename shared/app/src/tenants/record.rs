@@ -204,8 +204,9 @@ impl TenantRecord {
 /// A summary from either item a listing query returns.
 pub fn summary_from_item(item: &Item) -> Result<TenantSummary, StoreError> {
     if item.key.sk == keys::tenant_listing_entry_sort() {
-        serde_json::from_value(Value::Object(item.body.clone()))
-            .map_err(|e| StoreError::Backend(format!("unreadable tenant entry {:?}: {e}", item.key)))
+        serde_json::from_value(Value::Object(item.body.clone())).map_err(|e| {
+            StoreError::Backend(format!("unreadable tenant entry {:?}: {e}", item.key))
+        })
     } else {
         TenantRecord::from_item(item).map(|record| record.summary())
     }

@@ -36,9 +36,9 @@ impl Explain for InnError {
     fn reason(&self) -> Reason {
         let ru = match self {
             Self::NotDigits => "ИНН состоит только из цифр".to_owned(),
-            Self::WrongLength { len } => format!(
-                "В ИНН 10 цифр (организация) или 12 (физическое лицо, ИП), а здесь {len}"
-            ),
+            Self::WrongLength { len } => {
+                format!("В ИНН 10 цифр (организация) или 12 (физическое лицо, ИП), а здесь {len}")
+            }
             Self::AllZeros => "ИНН из одних нулей — заглушка, а не настоящий номер".to_owned(),
             Self::ChecksumMismatch => {
                 "Контрольные цифры ИНН не сходятся: в номере опечатка".to_owned()
@@ -148,9 +148,7 @@ impl Explain for CorrespondentAccountError {
             Self::WrongLength { len } => {
                 format!("В корреспондентском счёте 20 цифр, а здесь {len}")
             }
-            Self::NotCorrespondentAccount => {
-                "Корреспондентский счёт начинается с 30101".to_owned()
-            }
+            Self::NotCorrespondentAccount => "Корреспондентский счёт начинается с 30101".to_owned(),
         };
         reason(self.code(), ru, self)
     }
@@ -242,8 +240,12 @@ impl Explain for PhoneError {
 impl Explain for HexColourError {
     fn reason(&self) -> Reason {
         let ru = match self {
-            Self::MissingHash => "Цвет записывается как # и 6 шестнадцатеричных цифр, например #1a73e8".to_owned(),
-            Self::WrongLength { len } => format!("После # нужно 6 шестнадцатеричных цифр, а здесь {len}"),
+            Self::MissingHash => {
+                "Цвет записывается как # и 6 шестнадцатеричных цифр, например #1a73e8".to_owned()
+            }
+            Self::WrongLength { len } => {
+                format!("После # нужно 6 шестнадцатеричных цифр, а здесь {len}")
+            }
             Self::NotHex => "После # допустимы только цифры 0–9 и буквы a–f".to_owned(),
         };
         reason(self.code(), ru, self)
@@ -316,7 +318,9 @@ impl Explain for RequisitesMismatch {
     fn reason(&self) -> Reason {
         let ru = match self {
             Self::KppRequired => "Организация (ИНН из 10 цифр) указывает КПП",
-            Self::KppNotForIndividual => "У индивидуального предпринимателя (ИНН из 12 цифр) нет КПП",
+            Self::KppNotForIndividual => {
+                "У индивидуального предпринимателя (ИНН из 12 цифр) нет КПП"
+            }
             Self::OgrnExpected => "У организации (ИНН из 10 цифр) ОГРН из 13 цифр, а не ОГРНИП",
             Self::OgrnipExpected => {
                 "У индивидуального предпринимателя (ИНН из 12 цифр) ОГРНИП из 15 цифр, а не ОГРН"
@@ -330,9 +334,7 @@ impl Explain for InvoiceNumberingError {
     fn reason(&self) -> Reason {
         let ru = match self {
             Self::PrefixTooLong { max } => format!("Префикс не длиннее {max} символов"),
-            Self::PrefixBadCharacter => {
-                "В префиксе допустимы буквы, цифры, «-» и «/»".to_owned()
-            }
+            Self::PrefixBadCharacter => "В префиксе допустимы буквы, цифры, «-» и «/»".to_owned(),
             Self::WidthOutOfRange { min, max } => {
                 format!("В счётчике от {min} до {max} цифр")
             }
@@ -381,7 +383,9 @@ impl Explain for SmsSenderError {
         let ru = match self {
             Self::Empty => "Укажите имя отправителя SMS",
             Self::TooLong => "Имя отправителя SMS — не больше 11 символов",
-            Self::BadCharacter => "В имени отправителя SMS допустимы только латинские буквы и цифры",
+            Self::BadCharacter => {
+                "В имени отправителя SMS допустимы только латинские буквы и цифры"
+            }
         };
         reason(self.code(), ru, self)
     }

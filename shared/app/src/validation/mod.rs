@@ -42,7 +42,11 @@ impl Reason {
 
     /// A whole number was expected.
     pub fn not_a_number() -> Self {
-        Self::new("not_a_number", "Введите целое число", "Enter a whole number")
+        Self::new(
+            "not_a_number",
+            "Введите целое число",
+            "Enter a whole number",
+        )
     }
 }
 
@@ -125,7 +129,11 @@ impl Invalid {
 
     /// `Ok(value)` when nothing was refused.
     pub fn into_result<T>(self, value: T) -> Result<T, Invalid> {
-        if self.is_empty() { Ok(value) } else { Err(self) }
+        if self.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
     }
 }
 

@@ -54,7 +54,10 @@ impl Section for BrandingSection {
 
     fn to_fields(&self) -> Fields {
         Fields::new()
-            .with("display_name", self.display_name.clone().unwrap_or_default())
+            .with(
+                "display_name",
+                self.display_name.clone().unwrap_or_default(),
+            )
             .with(
                 "accent_colour",
                 self.accent_colour

@@ -38,7 +38,10 @@ impl Section for NotificationsSection {
 
     fn to_fields(&self) -> Fields {
         Fields::new()
-            .with("email_from_name", self.email_from_name.clone().unwrap_or_default())
+            .with(
+                "email_from_name",
+                self.email_from_name.clone().unwrap_or_default(),
+            )
             .with(
                 "sms_sender",
                 self.sms_sender
