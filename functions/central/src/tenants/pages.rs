@@ -213,6 +213,8 @@ pub struct TenantCard {
     pub panels: Vec<Panel>,
     pub export_note: String,
     pub export_ready: bool,
+    /// Whether an export was ever asked for (the button says "again").
+    pub exported_before: bool,
     pub domains: Vec<DomainRow>,
     pub action_fields: ActionFields,
 }
@@ -405,6 +407,7 @@ pub async fn card_page(
             .export
             .as_ref()
             .is_some_and(|e| e.status == ExportStatus::Ready),
+        exported_before: record.export.is_some(),
         domains: domain_rows,
         action_fields: ActionFields::new(t, tt, errors),
     };
