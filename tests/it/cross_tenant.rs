@@ -27,6 +27,7 @@ struct Victim {
     invitation_id: String,
     invitation_token: String,
     session_id: String,
+    mail_id: String,
 }
 
 async fn victim(platform: &Platform) -> Victim {
@@ -74,8 +75,17 @@ async fn victim(platform: &Platform) -> Victim {
         .unwrap()[0]
         .id
         .clone();
+    let mail_id = services
+        .mailer
+        .outbox_in(&crm_app::mail::OutboxScope::Tenant(tenant.clone()), 1)
+        .await
+        .expect("outbox")
+        .and_then(|sent| sent.into_iter().next())
+        .expect("the invitation was mailed")
+        .id;
     Victim {
         tenant,
+        mail_id,
         user_id: admin.id,
         role_id: role.id,
         key_id: key.id,
@@ -99,6 +109,8 @@ fn guessed_id<'a>(route: &RouteAccess, victim: &'a Victim) -> &'a str {
         &victim.key_id
     } else if path.starts_with("/account/sessions/") || path.starts_with("/sessions/") {
         &victim.session_id
+    } else if path.starts_with("/outbox/") {
+        &victim.mail_id
     } else {
         panic!(
             "{} {}: say which of B's ids to try here",
@@ -155,7 +167,33 @@ async fn ids_of_another_tenant_are_not_found_through_any_route() {
         {
             continue;
         }
+        if route.path.starts_with("/api/v1/settings/") || route.path.starts_with("/settings/") {
+            // The parameter names a section of the caller's own settings, not anyone's object.
+            continue;
+        }
         let (mut client, csrf) = browser(&platform, &alpha, attacker.clone()).await;
+        if route.path.starts_with("/audit/entity/") {
+            // A history page answers for any id, from the caller's own log: B's account has
+            // no history in A's, so nothing of B's can show.
+            let path = format!("/audit/entity/account/{}", victim.user_id);
+            let reply = client
+                .send(
+                    route.method.clone(),
+                    &path,
+                    None,
+                    Vec::new(),
+                    &[("accept", "text/html")],
+                )
+                .await;
+            assert_eq!(reply.status, StatusCode::OK, "{path}");
+            assert!(
+                !reply.body.contains("bravo"),
+                "{path} shows B's data: {}",
+                reply.body
+            );
+            tried += 1;
+            continue;
+        }
         let path = fill(&route.path, guessed_id(&route, &victim));
         let (content_type, body) = plausible_body(&route);
         let accept = if is_api_path(&route.path) {

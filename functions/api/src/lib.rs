@@ -14,6 +14,7 @@ mod outbox;
 mod platform;
 mod roles;
 mod sessions;
+mod settings;
 mod users;
 
 use axum::Router;
@@ -52,7 +53,8 @@ fn routes() -> AccessRouter<Services> {
     let routes = sessions::routes(routes);
     let routes = users::routes(routes);
     let routes = roles::routes(routes);
-    api_keys::routes(routes)
+    let routes = api_keys::routes(routes);
+    settings::routes(routes)
 }
 
 /// The routes and the access each requires.

@@ -1,4 +1,7 @@
-//! The documents worker: renders PDFs (invoices, statements, reports) to the blob store. For now it handles only the `noop` job that proves the queue path.
+//! The documents worker: renders PDFs (invoices, statements, reports) to the blob store, and
+//! exports and purges the data of closing tenants.
+
+mod tenants;
 
 use async_trait::async_trait;
 use crm_app::Services;
@@ -6,10 +9,6 @@ use crm_app::jobs::{DocumentsJob, Envelope, JobError, JobHandler, JobRunner};
 use tracing::info;
 
 pub struct Handler {
-    #[expect(
-        dead_code,
-        reason = "rendering writes to the blob store (a later issue)"
-    )]
     services: Services,
 }
 
@@ -24,12 +23,20 @@ impl JobHandler for Handler {
     type Job = DocumentsJob;
 
     async fn handle(&self, envelope: Envelope<DocumentsJob>) -> Result<(), JobError> {
-        match envelope.job {
+        match &envelope.job {
             DocumentsJob::Noop {} => {
                 info!(idempotency_key = %envelope.idempotency_key, "noop job handled");
+                Ok(())
+            }
+            DocumentsJob::ExportTenant { export_id } => {
+                let tenant = tenants::tenant_of(&envelope)?;
+                tenants::export(&self.services, &tenant, export_id).await
+            }
+            DocumentsJob::PurgeTenant {} => {
+                let tenant = tenants::tenant_of(&envelope)?;
+                tenants::purge(&self.services, &tenant).await
             }
         }
-        Ok(())
     }
 }
 

@@ -38,6 +38,14 @@ pub enum PenaltiesJob {
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum DocumentsJob {
     Noop {},
+    /// Writes every item of the envelope's tenant as JSON lines to
+    /// `exports/<tenant>/<export_id>.jsonl` and records it on the tenant.
+    ExportTenant {
+        export_id: String,
+    },
+    /// Deletes every item of the envelope's tenant, which must be closing with its grace
+    /// period over, and marks it closed.
+    PurgeTenant {},
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -78,7 +86,11 @@ impl Job for PenaltiesJob {
 impl Job for DocumentsJob {
     const QUEUE: QueueName = QueueName::Documents;
     fn kind(&self) -> &'static str {
-        "noop"
+        match self {
+            DocumentsJob::Noop {} => "noop",
+            DocumentsJob::ExportTenant { .. } => "export_tenant",
+            DocumentsJob::PurgeTenant {} => "purge_tenant",
+        }
     }
 }
 
