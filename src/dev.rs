@@ -40,6 +40,9 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("could not listen on {}", config.listen))?;
+    let logins = crm_app::demo::seed_dev(&services, options.port)
+        .await
+        .context("could not create the demo tenant and accounts")?;
 
     let shutdown = CancellationToken::new();
     let mut background = JoinSet::new();
@@ -53,7 +56,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     background.spawn(run_scheduler(services.clone(), SCHEDULES, shutdown.clone()));
     background.spawn(sweep_expired_items(services.clone(), shutdown.clone()));
 
-    announce(&config, &services);
+    announce(&config, &services, &logins);
     let stop = shutdown.clone();
     axum::serve(listener, crm::platform::router(&services))
         .with_graceful_shutdown(async move {
@@ -91,7 +94,7 @@ async fn sweep_expired_items(services: Services, shutdown: CancellationToken) {
     clippy::print_stdout,
     reason = "the dev server tells the person who started it where to go"
 )]
-fn announce(config: &Config, services: &Services) {
+fn announce(config: &Config, services: &Services, logins: &crm_app::demo::DevLogins) {
     let backend = match &config.backend {
         crm_app::config::Backend::Embedded { data_dir } => {
             format!("embedded, data in {}", data_dir.display())
@@ -106,6 +109,21 @@ fn announce(config: &Config, services: &Services) {
         api::DOCS_PATH
     );
     println!("  Backend:          {backend}");
+    println!();
+    println!("  Platform staff:   {}", logins.staff.url);
+    println!(
+        "                    {} / {}",
+        logins.staff.email, logins.staff.password
+    );
+    println!("  Demo tenant:      {}", logins.tenant_admin.url);
+    println!(
+        "                    {} / {}",
+        logins.tenant_admin.email, logins.tenant_admin.password
+    );
+    println!(
+        "  Outgoing mail:    {}/central/outbox",
+        logins.staff.url.trim_end_matches("/central/")
+    );
     println!("  Stop with Ctrl-C.");
     println!();
 }

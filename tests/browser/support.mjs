@@ -8,6 +8,10 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
 export const BASE_URL = (process.env.BASE_URL || "http://127.0.0.1:3000").replace(/\/$/, "");
+/** The demo tenant's site: `demo.localhost` on the same port (Chromium resolves *.localhost). */
+export const TENANT_URL = BASE_URL.replace(/\/\/[^/:]+/, "//demo.localhost");
+/** The platform's own site, where the central part lives. */
+export const PLATFORM_URL = BASE_URL.replace(/\/\/[^/:]+/, "//localhost");
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ARTIFACTS = path.join(here, "artifacts");
@@ -48,7 +52,8 @@ export async function newPage(browser, { locale = "ru-RU", viewport = { width: 1
   page.outside = [];
   page.on("request", (request) => {
     const url = request.url();
-    if (!url.startsWith(BASE_URL) && !url.startsWith("data:") && !url.startsWith("blob:")) {
+    const ours = [BASE_URL, TENANT_URL, PLATFORM_URL].some((base) => url.startsWith(base));
+    if (!ours && !url.startsWith("data:") && !url.startsWith("blob:")) {
       page.outside.push(url);
     }
   });

@@ -9,6 +9,7 @@ pub mod audit_log;
 pub mod blobs;
 pub mod clock;
 pub mod config;
+pub mod demo;
 pub mod dns;
 pub mod domains;
 pub mod health;
