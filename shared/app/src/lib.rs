@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod blobs;
+pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod health;

@@ -34,10 +34,15 @@ pub enum PenaltiesJob {
     },
 }
 
+/// The documents worker also runs bulk catalogue changes: no other queue fits them (billing's
+/// must stay free on billing day, meter imports are readings), and rendering jobs are short.
+/// A dedicated `bulk` queue would be cleaner once more bulk jobs exist.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum DocumentsJob {
     Noop {},
+    /// Attach a service to many subscribers; progress in the job's status item.
+    BulkLink(crate::catalog::bulk::BulkLinkJob),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -78,7 +83,10 @@ impl Job for PenaltiesJob {
 impl Job for DocumentsJob {
     const QUEUE: QueueName = QueueName::Documents;
     fn kind(&self) -> &'static str {
-        "noop"
+        match self {
+            DocumentsJob::Noop {} => "noop",
+            DocumentsJob::BulkLink(_) => "bulk_link",
+        }
     }
 }
 
