@@ -5,6 +5,7 @@
 mod access;
 mod binaries;
 mod blob_conformance;
+mod catalog;
 mod functions;
 mod infra;
 mod queue_conformance;

@@ -5,7 +5,16 @@
 //! each contribute a `routes` function. [`route_table`] lists them all for the access tests.
 
 mod layout;
+mod links_api;
+mod links_pages;
 mod platform;
+mod services_api;
+mod services_common;
+mod services_history;
+mod services_pages;
+mod services_texts;
+mod tariffs_api;
+mod tariffs_pages;
 
 use axum::Router;
 use crm_app::Services;
@@ -25,14 +34,26 @@ pub const DOCS_PATH: &str = "/api/v1/docs";
                        Authenticate with `Authorization: Bearer <API key>`. \
                        Errors are RFC 9457 problem+json with a stable `code`."
     ),
-    tags((name = "platform", description = "Health and metadata"))
+    tags(
+        (name = "platform", description = "Health and metadata"),
+        (name = "services", description = "The service catalogue"),
+        (name = "tariffs", description = "Effective-dated tariff versions of a service"),
+        (name = "service links", description = "Services linked to subscribers, single and in bulk"),
+        (name = "jobs", description = "Background jobs' progress"),
+    )
 )]
 struct ApiDoc;
 
 /// Every feature's routes, each with its access.
 fn routes() -> AccessRouter<Services> {
     let routes = AccessRouter::new(ApiDoc::openapi());
-    platform::routes(routes)
+    let routes = platform::routes(routes);
+    let routes = services_api::routes(routes);
+    let routes = services_pages::routes(routes);
+    let routes = tariffs_api::routes(routes);
+    let routes = tariffs_pages::routes(routes);
+    let routes = links_api::routes(routes);
+    links_pages::routes(routes)
 }
 
 /// The routes and the access each requires.

@@ -1,4 +1,6 @@
-//! The documents worker: renders PDFs (invoices, statements, reports) to the blob store. For now it handles only the `noop` job that proves the queue path.
+//! The documents worker: renders PDFs (invoices, statements, reports) to the blob store. For
+//! now it runs the catalogue's bulk link jobs (no other queue fits them; see `DocumentsJob`)
+//! and the `noop` job that proves the queue path.
 
 use async_trait::async_trait;
 use crm_app::Services;
@@ -6,10 +8,6 @@ use crm_app::jobs::{DocumentsJob, Envelope, JobError, JobHandler, JobRunner};
 use tracing::info;
 
 pub struct Handler {
-    #[expect(
-        dead_code,
-        reason = "rendering writes to the blob store (a later issue)"
-    )]
     services: Services,
 }
 
@@ -27,6 +25,13 @@ impl JobHandler for Handler {
         match envelope.job {
             DocumentsJob::Noop {} => {
                 info!(idempotency_key = %envelope.idempotency_key, "noop job handled");
+            }
+            DocumentsJob::BulkLink(job) => {
+                let tenant = envelope
+                    .tenant_id
+                    .ok_or_else(|| JobError::Poison("a bulk link job needs a tenant".into()))?;
+                crm_app::catalog::bulk::run(&self.services, &tenant, &job).await?;
+                info!(job_id = %job.job_id, "bulk link job finished");
             }
         }
         Ok(())

@@ -58,10 +58,16 @@ pub enum Fault {
     Blocks,
     /// A norm service needs a positive norm.
     NormMissing,
-    /// The version ends on or before it starts.
+    /// A tariff version ends on or before it starts.
+    EmptyVersion,
+    /// A link ends before it starts.
     EndsBeforeStart,
-    /// Overlaps the tariff version or link that starts on this day.
+    /// Overlaps the tariff version that starts on this day.
     Overlaps {
+        with: NaiveDate,
+    },
+    /// The service is already linked for some of these days, by the link starting on this day.
+    AlreadyLinked {
         with: NaiveDate,
     },
     /// The version has started; only future ones change.
@@ -107,8 +113,10 @@ impl Fault {
             Fault::Zones { .. } => "zones_mismatch",
             Fault::Blocks => "bad_blocks",
             Fault::NormMissing => "norm_missing",
+            Fault::EmptyVersion => "empty_version",
             Fault::EndsBeforeStart => "ends_before_start",
             Fault::Overlaps { .. } => "overlap",
+            Fault::AlreadyLinked { .. } => "already_linked",
             Fault::Started { .. } => "version_started",
             Fault::NotInFuture => "not_in_future",
             Fault::KindLocked => "kind_locked",
@@ -174,7 +182,7 @@ pub fn tariff_issue(error: &EditError) -> Issue {
         ),
         EditError::NotInFuture => ("valid_from", Fault::NotInFuture),
         EditError::Invalid(error) => match error {
-            T::EmptyVersion { .. } => ("valid_until", Fault::EndsBeforeStart),
+            T::EmptyVersion { .. } => ("valid_until", Fault::EmptyVersion),
             T::Overlap { first, .. } => ("valid_from", Fault::Overlaps { with: *first }),
             T::NegativeRate => ("rates", Fault::Negative),
             T::WrongRates { expected } => ("rates", Fault::WrongRates { expected }),
@@ -196,7 +204,7 @@ pub fn tariff_issue(error: &EditError) -> Issue {
 pub fn link_fault(error: &LinkError) -> Fault {
     match error {
         LinkError::EndsBeforeStart => Fault::EndsBeforeStart,
-        LinkError::Overlap { with } => Fault::Overlaps { with: *with },
+        LinkError::Overlap { with } => Fault::AlreadyLinked { with: *with },
         LinkError::Negative => Fault::Negative,
         LinkError::TooPrecise => Fault::TooPrecise,
         LinkError::RateNotForZones | LinkError::QuantityNotForZones => Fault::NotForZones,
