@@ -6,10 +6,13 @@
 
 mod layout;
 mod links_api;
+mod links_bulk;
 mod links_pages;
 mod platform;
 mod services_api;
+mod services_card;
 mod services_common;
+mod services_form;
 mod services_history;
 mod services_pages;
 mod services_texts;

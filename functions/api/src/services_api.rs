@@ -204,32 +204,41 @@ pub struct ServiceList {
     pub next_cursor: Option<String>,
 }
 
-/// The list query the parameters describe, or the problem with them.
-pub fn list_query(params: &ServiceListParams) -> Result<ListQuery, Problem> {
+/// A list parameter out of its values, with what is wrong (answered 400 `invalid_query`).
+#[derive(Debug)]
+pub struct BadParameter(String);
+
+impl From<BadParameter> for Problem {
+    fn from(bad: BadParameter) -> Self {
+        Problem::bad_request("invalid_query", bad.0)
+    }
+}
+
+/// The list query the parameters describe.
+pub fn list_query(params: &ServiceListParams) -> Result<ListQuery, BadParameter> {
     let kind = match params.kind.as_deref().filter(|k| !k.is_empty()) {
-        Some(code) => Some(ServiceKind::from_code(code).ok_or_else(|| {
-            Problem::bad_request("invalid_query", format!("unknown service kind `{code}`"))
-        })?),
+        Some(code) => Some(
+            ServiceKind::from_code(code)
+                .ok_or_else(|| BadParameter(format!("unknown service kind `{code}`")))?,
+        ),
         None => None,
     };
     let sort = match params.sort.as_deref() {
         None | Some("" | "name") => SortBy::Name,
         Some("code") => SortBy::Code,
         Some(other) => {
-            return Err(Problem::bad_request(
-                "invalid_query",
-                format!("cannot sort by `{other}`; use `name` or `code`"),
-            ));
+            return Err(BadParameter(format!(
+                "cannot sort by `{other}`; use `name` or `code`"
+            )));
         }
     };
     let descending = match params.dir.as_deref() {
         None | Some("" | "asc") => false,
         Some("desc") => true,
         Some(other) => {
-            return Err(Problem::bad_request(
-                "invalid_query",
-                format!("`dir` is `asc` or `desc`, not `{other}`"),
-            ));
+            return Err(BadParameter(format!(
+                "`dir` is `asc` or `desc`, not `{other}`"
+            )));
         }
     };
     Ok(ListQuery {

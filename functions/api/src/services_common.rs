@@ -15,26 +15,30 @@ use crm_web::ui::FieldErrors;
 
 use crate::services_texts::fault_message;
 
+/// A request that acts in no tenant (the guard lets none reach these routes; answered 404).
+#[derive(Debug)]
+pub struct NoTenant;
+
+impl From<NoTenant> for Problem {
+    fn from(_: NoTenant) -> Self {
+        Problem::not_found()
+    }
+}
+
 /// The store handle of the tenant the request acts in (the guard has checked the principal
 /// belongs to it).
-pub fn tenant_db(services: &Services, ctx: &RequestContext) -> Result<TenantDb, Problem> {
-    let tenant = ctx
-        .principal
-        .as_ref()
-        .and_then(|p| p.tenant())
-        .or(ctx.host_tenant())
-        .ok_or_else(Problem::not_found)?;
-    Ok(services.db.tenant(tenant))
+pub fn tenant_db(services: &Services, ctx: &RequestContext) -> Result<TenantDb, NoTenant> {
+    Ok(services.db.tenant(&tenant_of(ctx)?))
 }
 
 /// The tenant the request acts in.
-pub fn tenant_of(ctx: &RequestContext) -> Result<crm_domain::TenantId, Problem> {
+pub fn tenant_of(ctx: &RequestContext) -> Result<crm_domain::TenantId, NoTenant> {
     ctx.principal
         .as_ref()
         .and_then(|p| p.tenant())
         .or(ctx.host_tenant())
         .cloned()
-        .ok_or_else(Problem::not_found)
+        .ok_or(NoTenant)
 }
 
 pub fn change_context<'a>(services: &'a Services, audit: &'a Audit) -> Context<'a> {
@@ -138,18 +142,32 @@ pub async fn framed<C: askama::Template>(
     crm_web::ui::Page::new(chrome, title, content)
 }
 
-/// The form, or a 400 problem when the body is not a form.
+/// A body that is not a form (answered 400).
+#[derive(Debug)]
+pub struct BadForm;
+
+impl From<BadForm> for Problem {
+    fn from(_: BadForm) -> Self {
+        Problem::bad_request("invalid_form", "the form could not be read")
+    }
+}
+
+/// The submitted form.
 pub fn form_data(
     form: Result<
         axum::extract::Form<Vec<(String, String)>>,
         axum::extract::rejection::FormRejection,
     >,
-) -> Result<FormData, Problem> {
-    match form {
-        Ok(axum::extract::Form(pairs)) => Ok(FormData(pairs)),
-        Err(_) => Err(Problem::bad_request(
-            "invalid_form",
-            "the form could not be read",
-        )),
-    }
+) -> Result<FormData, BadForm> {
+    form.map(|axum::extract::Form(pairs)| FormData(pairs))
+        .map_err(|_| BadForm)
+}
+
+/// The session's CSRF token, for the forms a page renders.
+pub fn csrf_token(ctx: &RequestContext) -> String {
+    ctx.principal
+        .as_ref()
+        .and_then(|p| p.session())
+        .map(|s| s.csrf_token.clone())
+        .unwrap_or_default()
 }

@@ -87,86 +87,23 @@ fn value_text(value: Option<&Value>) -> String {
 }
 
 pub fn action_label(action: &str, lang: Lang) -> &str {
-    let ru = lang == Lang::Ru;
-    match action {
-        "service.create" => {
-            if ru {
-                "Создание услуги"
-            } else {
-                "Service created"
-            }
-        }
-        "service.update" => {
-            if ru {
-                "Изменение услуги"
-            } else {
-                "Service changed"
-            }
-        }
-        "service.archive" => {
-            if ru {
-                "Перенос в архив"
-            } else {
-                "Archived"
-            }
-        }
-        "service.restore" => {
-            if ru {
-                "Возврат из архива"
-            } else {
-                "Restored"
-            }
-        }
-        "service.bulk_link" => {
-            if ru {
-                "Массовое подключение"
-            } else {
-                "Bulk linking started"
-            }
-        }
-        "tariff.add" => {
-            if ru {
-                "Новая версия тарифа"
-            } else {
-                "Tariff version added"
-            }
-        }
-        "tariff.update" => {
-            if ru {
-                "Изменение версии тарифа"
-            } else {
-                "Tariff version changed"
-            }
-        }
-        "tariff.delete" => {
-            if ru {
-                "Удаление версии тарифа"
-            } else {
-                "Tariff version deleted"
-            }
-        }
-        "service_link.attach" => {
-            if ru {
-                "Подключение услуги"
-            } else {
-                "Service linked"
-            }
-        }
-        "service_link.update" => {
-            if ru {
-                "Изменение подключения"
-            } else {
-                "Link changed"
-            }
-        }
-        "service_link.detach" => {
-            if ru {
-                "Отключение услуги"
-            } else {
-                "Service unlinked"
-            }
-        }
-        other => other,
+    let (ru, en) = match action {
+        "service.create" => ("Создание услуги", "Service created"),
+        "service.update" => ("Изменение услуги", "Service changed"),
+        "service.archive" => ("Перенос в архив", "Archived"),
+        "service.restore" => ("Возврат из архива", "Restored"),
+        "service.bulk_link" => ("Массовое подключение", "Bulk linking started"),
+        "tariff.add" => ("Новая версия тарифа", "Tariff version added"),
+        "tariff.update" => ("Изменение версии тарифа", "Tariff version changed"),
+        "tariff.delete" => ("Удаление версии тарифа", "Tariff version deleted"),
+        "service_link.attach" => ("Подключение услуги", "Service linked"),
+        "service_link.update" => ("Изменение подключения", "Link changed"),
+        "service_link.detach" => ("Отключение услуги", "Service unlinked"),
+        other => return other,
+    };
+    match lang {
+        Lang::Ru => ru,
+        Lang::En => en,
     }
 }
 

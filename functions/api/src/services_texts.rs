@@ -458,149 +458,67 @@ pub fn texts(lang: Lang) -> &'static CatalogTexts {
     lang.pick(&RU, &EN)
 }
 
-pub fn kind_label(kind: ServiceKind, lang: Lang) -> &'static str {
-    let ru = lang == Lang::Ru;
-    match kind {
-        ServiceKind::Fixed => {
-            if ru {
-                "фиксированная плата в месяц"
-            } else {
-                "fixed monthly fee"
-            }
-        }
-        ServiceKind::PerArea => {
-            if ru {
-                "по площади"
-            } else {
-                "per area"
-            }
-        }
-        ServiceKind::PerResident => {
-            if ru {
-                "по числу жителей"
-            } else {
-                "per resident"
-            }
-        }
-        ServiceKind::Metered => {
-            if ru {
-                "по счётчику"
-            } else {
-                "metered"
-            }
-        }
-        ServiceKind::Norm {
-            basis: NormBasis::PerResident,
-        } => {
-            if ru {
-                "по нормативу на жителя"
-            } else {
-                "norm per resident"
-            }
-        }
-        ServiceKind::Norm {
-            basis: NormBasis::PerArea,
-        } => {
-            if ru {
-                "по нормативу на м²"
-            } else {
-                "norm per m²"
-            }
-        }
-        ServiceKind::Tiered => {
-            if ru {
-                "по счётчику, по диапазонам"
-            } else {
-                "metered, in blocks"
-            }
-        }
-        ServiceKind::MultiZone {
-            zones: ZoneScheme::DayNight,
-        } => {
-            if ru {
-                "по зонам суток: день/ночь"
-            } else {
-                "two zones: day/night"
-            }
-        }
-        ServiceKind::MultiZone {
-            zones: ZoneScheme::PeakHalfPeakNight,
-        } => {
-            if ru {
-                "по зонам суток: пик/полупик/ночь"
-            } else {
-                "three zones: peak/half-peak/night"
-            }
-        }
+/// One of a Russian and an English text.
+fn pick(lang: Lang, (ru, en): (&'static str, &'static str)) -> &'static str {
+    match lang {
+        Lang::Ru => ru,
+        Lang::En => en,
     }
+}
+
+pub fn kind_label(kind: ServiceKind, lang: Lang) -> &'static str {
+    pick(
+        lang,
+        match kind {
+            ServiceKind::Fixed => ("фиксированная плата в месяц", "fixed monthly fee"),
+            ServiceKind::PerArea => ("по площади", "per area"),
+            ServiceKind::PerResident => ("по числу жителей", "per resident"),
+            ServiceKind::Metered => ("по счётчику", "metered"),
+            ServiceKind::Norm {
+                basis: NormBasis::PerResident,
+            } => ("по нормативу на жителя", "norm per resident"),
+            ServiceKind::Norm {
+                basis: NormBasis::PerArea,
+            } => ("по нормативу на м²", "norm per m²"),
+            ServiceKind::Tiered => ("по счётчику, по диапазонам", "metered, in blocks"),
+            ServiceKind::MultiZone {
+                zones: ZoneScheme::DayNight,
+            } => ("по зонам суток: день/ночь", "two zones: day/night"),
+            ServiceKind::MultiZone {
+                zones: ZoneScheme::PeakHalfPeakNight,
+            } => (
+                "по зонам суток: пик/полупик/ночь",
+                "three zones: peak/half-peak/night",
+            ),
+        },
+    )
 }
 
 pub fn tax_label(category: TaxCategory, lang: Lang) -> &'static str {
-    let ru = lang == Lang::Ru;
-    match category {
-        TaxCategory::VatGeneral => {
-            if ru {
-                "общая ставка (22% с 2026 г.)"
-            } else {
-                "general rate (22% from 2026)"
-            }
-        }
-        TaxCategory::VatReduced => {
-            if ru {
-                "10%"
-            } else {
-                "10%"
-            }
-        }
-        TaxCategory::VatZero => {
-            if ru {
-                "0%"
-            } else {
-                "0%"
-            }
-        }
-        TaxCategory::Exempt => {
-            if ru {
-                "без НДС"
-            } else {
-                "exempt"
-            }
-        }
-    }
+    pick(
+        lang,
+        match category {
+            TaxCategory::VatGeneral => (
+                "общая ставка (22% с 2026 г.)",
+                "general rate (22% from 2026)",
+            ),
+            TaxCategory::VatReduced => ("10%", "10%"),
+            TaxCategory::VatZero => ("0%", "0%"),
+            TaxCategory::Exempt => ("без НДС", "exempt"),
+        },
+    )
 }
 
 pub fn zone_label(zone: Zone, lang: Lang) -> &'static str {
-    let ru = lang == Lang::Ru;
-    match zone {
-        Zone::Day => {
-            if ru {
-                "день"
-            } else {
-                "day"
-            }
-        }
-        Zone::Night => {
-            if ru {
-                "ночь"
-            } else {
-                "night"
-            }
-        }
-        Zone::Peak => {
-            if ru {
-                "пик"
-            } else {
-                "peak"
-            }
-        }
-        Zone::HalfPeak => {
-            if ru {
-                "полупик"
-            } else {
-                "half-peak"
-            }
-        }
-    }
+    pick(
+        lang,
+        match zone {
+            Zone::Day => ("день", "day"),
+            Zone::Night => ("ночь", "night"),
+            Zone::Peak => ("пик", "peak"),
+            Zone::HalfPeak => ("полупик", "half-peak"),
+        },
+    )
 }
 
 /// Rates as people read them: `58,10 ₽/м³`, `до 150 кВт·ч — 5,00 ₽; свыше — 7,00 ₽`,
@@ -638,37 +556,25 @@ pub fn decimal(value: rust_decimal::Decimal, lang: Lang) -> String {
     format::number(value, value.scale(), lang)
 }
 
-fn inn_message(error: &InnError, ru: bool) -> &'static str {
-    match error {
-        InnError::NotDigits => {
-            if ru {
-                "ИНН состоит только из цифр"
-            } else {
-                "An INN has digits only"
-            }
-        }
-        InnError::WrongLength { .. } => {
-            if ru {
-                "ИНН — 10 цифр у организации или 12 у ИП и физического лица"
-            } else {
-                "An INN has 10 digits (organisation) or 12 (individual)"
-            }
-        }
-        InnError::AllZeros => {
-            if ru {
-                "ИНН из одних нулей недействителен"
-            } else {
-                "An INN of zeros is not real"
-            }
-        }
-        InnError::ChecksumMismatch => {
-            if ru {
-                "Контрольные цифры ИНН не сходятся — проверьте номер"
-            } else {
-                "The INN check digits do not match: check the number"
-            }
-        }
-    }
+fn inn_message(error: &InnError, lang: Lang) -> &'static str {
+    pick(
+        lang,
+        match error {
+            InnError::NotDigits => ("ИНН состоит только из цифр", "An INN has digits only"),
+            InnError::WrongLength { .. } => (
+                "ИНН — 10 цифр у организации или 12 у ИП и физического лица",
+                "An INN has 10 digits (organisation) or 12 (individual)",
+            ),
+            InnError::AllZeros => (
+                "ИНН из одних нулей недействителен",
+                "An INN of zeros is not real",
+            ),
+            InnError::ChecksumMismatch => (
+                "Контрольные цифры ИНН не сходятся — проверьте номер",
+                "The INN check digits do not match: check the number",
+            ),
+        },
+    )
 }
 
 fn rates_kind(expected: &str, ru: bool) -> &'static str {
@@ -719,7 +625,7 @@ pub fn fault_message(fault: &Fault, lang: Lang) -> String {
             pick("От 0 до 6 знаков после запятой", "0 to 6 decimal places")
         }
         Fault::NotInteger => pick("Введите целое число", "Enter a whole number"),
-        Fault::Inn(error) => inn_message(error, ru).to_owned(),
+        Fault::Inn(error) => inn_message(error, lang).to_owned(),
         Fault::Date => pick(
             "Введите дату в формате ДД.ММ.ГГГГ",
             "Enter a date as YYYY-MM-DD",

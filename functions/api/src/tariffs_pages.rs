@@ -25,7 +25,8 @@ use crate::services_common::{
     FormData, change_context, exclusive_to_inclusive, form_data, form_errors, framed,
     inclusive_to_exclusive, problem, respond, tenant_db,
 };
-use crate::services_pages::{FormView, card_href, csrf_of};
+use crate::services_form::FormView;
+use crate::services_pages::card_href;
 use crate::services_texts::{texts, zone_label};
 
 /// Block rows a form offers beyond those filled in.
@@ -229,7 +230,7 @@ async fn page(
     let view = FormView {
         summary: ErrorSummary::new(t, errors),
         action,
-        csrf_token: csrf_of(ctx),
+        csrf_token: crate::services_common::csrf_token(ctx),
         hint: None,
         fields: fields(t, lang, service, values, errors),
         submit: c.save,

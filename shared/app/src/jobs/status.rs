@@ -104,11 +104,9 @@ impl JobStatus {
 
     /// Whole percent done, for progress bars.
     pub fn percent(&self) -> u64 {
-        if self.total == 0 {
-            100
-        } else {
-            (self.processed * 100 / self.total).min(100)
-        }
+        (self.processed * 100)
+            .checked_div(self.total)
+            .map_or(100, |percent| percent.min(100))
     }
 
     pub fn to_item(&self, namespace: &Namespace) -> Item {
