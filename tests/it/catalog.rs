@@ -4,6 +4,7 @@
 mod access;
 mod api;
 mod bulk;
+mod demo;
 mod links;
 mod pages;
 mod tariffs;

@@ -79,10 +79,7 @@ async fn a_july_change_closes_the_open_version_and_overlaps_are_refused() {
     let add = records.iter().find(|r| r.action == "tariff.add").unwrap();
     let fields: Vec<&str> = add.changes.iter().map(|c| c.field.as_str()).collect();
     assert!(fields.contains(&"tariff.2026-07-01.rate"), "{fields:?}");
-    assert!(
-        fields.contains(&"tariff.2026-01-01.valid_until"),
-        "{fields:?}"
-    );
+    assert!(fields.contains(&"tariff.2026-01-01.last_day"), "{fields:?}");
 }
 
 #[tokio::test]

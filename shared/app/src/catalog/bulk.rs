@@ -389,4 +389,29 @@ mod tests {
         assert_ne!(link_id("j", "s"), link_id("j", "t"));
         assert_eq!(link_id("j", "s").len(), 32);
     }
+
+    #[test]
+    fn the_job_message_round_trips_and_refuses_strangers() {
+        let job = BulkLinkJob {
+            job_id: "j1".into(),
+            service_id: "s1".into(),
+            subscriber_ids: vec!["a".into()],
+            period: LinkPeriod::new(chrono::NaiveDate::MIN, None).unwrap(),
+            terms: Terms::default(),
+            actor: Actor::System {
+                process: "test".into(),
+            },
+        };
+        let envelope = Envelope::new(
+            Some(TenantId::parse("acme").unwrap()),
+            "bulk_link:j1",
+            DocumentsJob::BulkLink(job),
+        );
+        let json = envelope.to_json();
+        assert!(json.contains(r#""type":"bulk_link""#), "{json}");
+        let back: Envelope<DocumentsJob> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, envelope);
+        let stranger = json.replace(r#""job_id""#, r#""extra":1,"job_id""#);
+        assert!(serde_json::from_str::<Envelope<DocumentsJob>>(&stranger).is_err());
+    }
 }

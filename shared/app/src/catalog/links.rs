@@ -68,15 +68,28 @@ impl Link {
     }
 
     /// The link as the subscriber's timeline shows it, under the service's name.
+    /// The last day is inclusive there (a cancelled link's is the day before it starts); absent
+    /// values are left out.
     pub fn audit_view(&self, service: &Service) -> Value {
-        let text = |d: Option<rust_decimal::Decimal>| d.map(|d| d.normalize().to_string());
-        json!({ "services": { service.name.clone(): {
-            "link_id": self.id,
-            "valid_from": self.period.valid_from.to_string(),
-            "valid_until": self.period.valid_until.map(|d| d.to_string()),
-            "individual_rate": text(self.terms.individual_rate),
-            "individual_quantity": text(self.terms.individual_quantity),
-        }}})
+        let mut fields = serde_json::Map::new();
+        fields.insert("link_id".into(), Value::from(self.id.clone()));
+        fields.insert(
+            "valid_from".into(),
+            Value::from(self.period.valid_from.to_string()),
+        );
+        if let Some(until) = self.period.valid_until {
+            let last = until - chrono::Duration::days(1);
+            fields.insert("last_day".into(), Value::from(last.to_string()));
+        }
+        for (name, value) in [
+            ("individual_rate", self.terms.individual_rate),
+            ("individual_quantity", self.terms.individual_quantity),
+        ] {
+            if let Some(value) = value {
+                fields.insert(name.into(), Value::from(value.normalize().to_string()));
+            }
+        }
+        json!({ "services": { service.name.clone(): fields } })
     }
 }
 

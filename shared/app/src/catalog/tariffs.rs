@@ -304,16 +304,18 @@ impl TariffDraft {
     }
 }
 
-/// A version as the audit log shows it (rates spelled out field by field).
+/// A version as the audit log shows it: rates spelled out field by field, the last day
+/// inclusive.
 fn audit_fields(version: &TariffVersion) -> Value {
     let text = |d: Decimal| Value::from(d.normalize().to_string());
     let mut fields = Map::new();
-    fields.insert(
-        "valid_until".into(),
-        version
-            .valid_until
-            .map_or(Value::Null, |d| Value::from(d.to_string())),
-    );
+    // People read the last day (inclusive); an open end is simply absent.
+    if let Some(until) = version.valid_until {
+        fields.insert(
+            "last_day".into(),
+            Value::from((until - chrono::Duration::days(1)).to_string()),
+        );
+    }
     match &version.rates {
         Rates::Flat { rate } => {
             fields.insert("rate".into(), text(*rate));
