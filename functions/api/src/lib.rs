@@ -4,11 +4,18 @@
 //! Every route is added through `AccessRouter` with the access it requires; feature modules
 //! each contribute a `routes` function. [`route_table`] lists them all for the access tests.
 
+mod acting;
+mod api_keys;
+mod audit;
+mod auth;
+mod dashboard;
 mod layout;
 mod links_api;
 mod links_bulk;
 mod links_pages;
+mod outbox;
 mod platform;
+mod roles;
 mod services_api;
 mod services_card;
 mod services_common;
@@ -16,8 +23,10 @@ mod services_form;
 mod services_history;
 mod services_pages;
 mod services_texts;
+mod sessions;
 mod tariffs_api;
 mod tariffs_pages;
+mod users;
 
 use axum::Router;
 use crm_app::Services;
@@ -39,6 +48,7 @@ pub const DOCS_PATH: &str = "/api/v1/docs";
     ),
     tags(
         (name = "platform", description = "Health and metadata"),
+        (name = "identity", description = "The caller, users, invitations, roles, API keys, sessions"),
         (name = "services", description = "The service catalogue"),
         (name = "tariffs", description = "Effective-dated tariff versions of a service"),
         (name = "service links", description = "Services linked to subscribers, single and in bulk"),
@@ -51,6 +61,14 @@ struct ApiDoc;
 fn routes() -> AccessRouter<Services> {
     let routes = AccessRouter::new(ApiDoc::openapi());
     let routes = platform::routes(routes);
+    let routes = audit::routes(routes);
+    let routes = outbox::routes(routes);
+    let routes = dashboard::routes(routes);
+    let routes = auth::routes(routes);
+    let routes = sessions::routes(routes);
+    let routes = users::routes(routes);
+    let routes = roles::routes(routes);
+    let routes = api_keys::routes(routes);
     let routes = services_api::routes(routes);
     let routes = services_pages::routes(routes);
     let routes = tariffs_api::routes(routes);
