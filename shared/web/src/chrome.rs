@@ -39,6 +39,11 @@ pub static TENANT_NAV: &[NavSection<Permission>] = &[
         links: &[("/", None)],
     },
     NavSection {
+        ru: "Услуги",
+        en: "Services",
+        links: &[("/services", read(Resource::Services))],
+    },
+    NavSection {
         ru: "Пользователи",
         en: "Users",
         links: &[
