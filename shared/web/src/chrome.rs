@@ -263,14 +263,14 @@ mod tests {
         let admin = BuiltinRole::Administrator.permissions();
         let viewer = BuiltinRole::Viewer.permissions();
         let nav = navigation(TENANT_NAV, Lang::Ru, "/roles/42", |p| admin.allows(p));
-        assert_eq!(labels(&nav), ["Главная", "Пользователи"]);
+        assert_eq!(labels(&nav), ["Главная", "Услуги", "Пользователи"]);
         assert!(
-            nav[1].active && !nav[0].active,
+            nav[2].active && !nav[0].active && !nav[1].active,
             "roles belong to the users section"
         );
-        assert_eq!(nav[1].href, "/users");
+        assert_eq!(nav[2].href, "/users");
         let nav = navigation(TENANT_NAV, Lang::En, "/", |p| viewer.allows(p));
-        assert_eq!(labels(&nav), ["Dashboard"]);
+        assert_eq!(labels(&nav), ["Dashboard", "Services"]);
         assert!(nav[0].active);
 
         let only_keys = PermissionSet::new([Permission::new(Resource::ApiKeys, Action::Read)]);
