@@ -9,6 +9,7 @@ mod audit_log;
 mod auth;
 mod binaries;
 mod blob_conformance;
+mod catalog;
 mod cross_tenant;
 mod domains;
 mod functions;

@@ -5,11 +5,8 @@ use crm_app::Services;
 use crm_web::access::RequestContext;
 use crm_web::ui::Chrome;
 
-/// Completes `chrome` for the request's principal.
-#[allow(
-    dead_code,
-    reason = "the first pages that use it land with the next features"
-)]
+/// Completes `chrome` for the request's principal: navigation by permissions, user menu,
+/// branding, impersonation banner (`crm_web::chrome::tenant_chrome`).
 pub async fn page_chrome(services: &Services, context: &RequestContext, chrome: Chrome) -> Chrome {
     crm_web::chrome::tenant_chrome(chrome, context, services).await
 }

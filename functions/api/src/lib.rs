@@ -10,11 +10,23 @@ mod audit;
 mod auth;
 mod dashboard;
 mod layout;
+mod links_api;
+mod links_bulk;
+mod links_pages;
 mod outbox;
 mod platform;
 mod roles;
+mod services_api;
+mod services_card;
+mod services_common;
+mod services_form;
+mod services_history;
+mod services_pages;
+mod services_texts;
 mod sessions;
 mod settings;
+mod tariffs_api;
+mod tariffs_pages;
 mod users;
 
 use axum::Router;
@@ -37,7 +49,11 @@ pub const DOCS_PATH: &str = "/api/v1/docs";
     ),
     tags(
         (name = "platform", description = "Health and metadata"),
-        (name = "identity", description = "The caller, users, invitations, roles, API keys, sessions")
+        (name = "identity", description = "The caller, users, invitations, roles, API keys, sessions"),
+        (name = "services", description = "The service catalogue"),
+        (name = "tariffs", description = "Effective-dated tariff versions of a service"),
+        (name = "service links", description = "Services linked to subscribers, single and in bulk"),
+        (name = "jobs", description = "Background jobs' progress"),
     )
 )]
 struct ApiDoc;
@@ -54,7 +70,13 @@ fn routes() -> AccessRouter<Services> {
     let routes = users::routes(routes);
     let routes = roles::routes(routes);
     let routes = api_keys::routes(routes);
-    settings::routes(routes)
+    let routes = settings::routes(routes);
+    let routes = services_api::routes(routes);
+    let routes = services_pages::routes(routes);
+    let routes = tariffs_api::routes(routes);
+    let routes = tariffs_pages::routes(routes);
+    let routes = links_api::routes(routes);
+    links_pages::routes(routes)
 }
 
 /// The routes and the access each requires.

@@ -1,6 +1,7 @@
 //! What `crm dev` puts in a fresh platform so there is something to sign in to: the platform's
-//! superadmin and a demo tenant (`demo.<platform domain>`) with its administrator. Safe to run
-//! on every start: existing things are left as they are.
+//! superadmin and a demo tenant (`demo.<platform domain>`) with its administrator and the usual
+//! utility services with their tariffs. Safe to run on every start: existing things are left as
+//! they are.
 
 use crm_domain::TenantId;
 
@@ -32,6 +33,8 @@ pub enum SeedError {
     Tenant(#[from] TenantError),
     #[error("demo account: {0}")]
     Account(#[from] IdentityError),
+    #[error("demo services: {0}")]
+    Catalog(#[from] crate::catalog::CatalogError),
 }
 
 const STAFF_PASSWORD: &str = "platform-admin-2026";
@@ -75,6 +78,13 @@ pub async fn seed_dev(services: &Services, port: u16) -> Result<DevLogins, SeedE
         )
         .await?;
     }
+    let seed = Audit::system("seed");
+    let catalog = crate::catalog::services::Context {
+        audit: &seed,
+        ids: services.ids.as_ref(),
+        now: services.clock.now(),
+    };
+    crate::catalog::demo::usual_services(&services.db.tenant(&tenant), &catalog).await?;
     let domain = &services.platform_domain;
     // Fixed addresses: the platform domain may be `localhost`, which is no mail domain.
     let staff_email = "superadmin@crm.example.ru".to_owned();

@@ -39,6 +39,11 @@ pub static TENANT_NAV: &[NavSection<Permission>] = &[
         links: &[("/", None)],
     },
     NavSection {
+        ru: "Услуги",
+        en: "Services",
+        links: &[("/services", read(Resource::Services))],
+    },
+    NavSection {
         ru: "Журнал",
         en: "Audit log",
         links: &[("/audit", read(Resource::Audit))],
@@ -307,15 +312,15 @@ mod tests {
         let nav = navigation(TENANT_NAV, Lang::Ru, "/roles/42", |p| admin.allows(p));
         assert_eq!(
             labels(&nav),
-            ["Главная", "Журнал", "Пользователи", "Настройки"]
+            ["Главная", "Услуги", "Журнал", "Пользователи", "Настройки"]
         );
         assert!(
-            nav[2].active && !nav[0].active,
+            nav[3].active && !nav[0].active && !nav[1].active,
             "roles belong to the users section"
         );
-        assert_eq!(nav[2].href, "/users");
+        assert_eq!(nav[3].href, "/users");
         let nav = navigation(TENANT_NAV, Lang::En, "/", |p| viewer.allows(p));
-        assert_eq!(labels(&nav), ["Dashboard"]);
+        assert_eq!(labels(&nav), ["Dashboard", "Services"]);
         assert!(nav[0].active);
 
         let only_keys = PermissionSet::new([Permission::new(Resource::ApiKeys, Action::Read)]);

@@ -1,5 +1,6 @@
-//! The documents worker: renders PDFs (invoices, statements, reports) to the blob store, and
-//! exports and purges the data of closing tenants.
+//! The documents worker: renders PDFs (invoices, statements, reports) to the blob store,
+//! exports and purges the data of closing tenants, and runs the catalogue's bulk link jobs (no
+//! other queue fits them; see `DocumentsJob`).
 
 mod tenants;
 
@@ -35,6 +36,12 @@ impl JobHandler for Handler {
             DocumentsJob::PurgeTenant {} => {
                 let tenant = tenants::tenant_of(&envelope)?;
                 tenants::purge(&self.services, &tenant).await
+            }
+            DocumentsJob::BulkLink(job) => {
+                let tenant = tenants::tenant_of(&envelope)?;
+                crm_app::catalog::bulk::run(&self.services, &tenant, job).await?;
+                info!(job_id = %job.job_id, "bulk link job finished");
+                Ok(())
             }
         }
     }

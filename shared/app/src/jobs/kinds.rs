@@ -34,6 +34,9 @@ pub enum PenaltiesJob {
     },
 }
 
+/// The documents worker also runs bulk catalogue changes: no other queue fits them (billing's
+/// must stay free on billing day, meter imports are readings), and rendering jobs are short.
+/// A dedicated `bulk` queue would be cleaner once more bulk jobs exist.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum DocumentsJob {
@@ -46,6 +49,8 @@ pub enum DocumentsJob {
     /// Deletes every item of the envelope's tenant, which must be closing with its grace
     /// period over, and marks it closed.
     PurgeTenant {},
+    /// Attach a service to many subscribers; progress in the job's status item.
+    BulkLink(crate::catalog::bulk::BulkLinkJob),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -90,6 +95,7 @@ impl Job for DocumentsJob {
             DocumentsJob::Noop {} => "noop",
             DocumentsJob::ExportTenant { .. } => "export_tenant",
             DocumentsJob::PurgeTenant {} => "purge_tenant",
+            DocumentsJob::BulkLink(_) => "bulk_link",
         }
     }
 }

@@ -7,6 +7,7 @@
 mod consumer;
 mod kinds;
 mod runner;
+pub mod status;
 
 use std::time::Duration;
 

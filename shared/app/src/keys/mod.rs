@@ -9,12 +9,16 @@ use crm_domain::TenantId;
 use crate::store::Key;
 
 mod audit;
+mod catalog;
 mod identity;
+mod jobs;
 mod subscribers;
 mod tenants;
 
 pub use audit::*;
+pub use catalog::*;
 pub use identity::*;
+pub use jobs::*;
 pub use subscribers::*;
 pub use tenants::*;
 
