@@ -1,0 +1,2 @@
+//! Import benchmark (filled in below).
+fn main() {}

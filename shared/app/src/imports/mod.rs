@@ -1,0 +1,13 @@
+//! The import framework: files in, typed rows out, errors reported per row.
+
+mod csv;
+pub mod detect;
+pub mod errors;
+pub mod options;
+pub mod read;
+mod text;
+pub mod xlsx;
+
+pub use errors::{FileError, RowError};
+pub use options::{Detected, FileFormat, Limits, ReadOptions, SheetChoice, TextEncoding};
+pub use read::{RowProblem, RowReader, SourceRow};
