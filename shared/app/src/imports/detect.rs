@@ -53,11 +53,11 @@ pub fn detect_encoding(sample: &[u8], is_whole_file: bool) -> Result<EncodingGue
         });
     }
     check_text(sample)?;
-    let valid_utf8 = match std::str::from_utf8(sample) {
-        Ok(_) => true,
-        // A sample cut in the middle of a character is still UTF-8.
-        Err(e) => !is_whole_file && e.error_len().is_none(),
-    };
+    let (multibyte, invalid) = utf8_evidence(sample, is_whole_file);
+    // Windows-1251 Cyrillic almost never forms valid UTF-8 sequences, so a sample with more
+    // valid multi-byte characters than invalid bytes is UTF-8 with a few stray cells (those
+    // rows are refused later), and one with mostly invalid bytes is Windows-1251.
+    let valid_utf8 = invalid == 0 || multibyte > invalid;
     let guess = |encoding, tentative| EncodingGuess {
         encoding,
         tentative,
@@ -70,6 +70,40 @@ pub fn detect_encoding(sample: &[u8], is_whole_file: bool) -> Result<EncodingGue
     } else {
         guess(TextEncoding::Utf8, false)
     })
+}
+
+/// Counts valid multi-byte UTF-8 characters and invalid bytes. A character cut at the end of a
+/// partial sample is neither.
+fn utf8_evidence(sample: &[u8], is_whole_file: bool) -> (usize, usize) {
+    let mut multibyte = 0;
+    let mut invalid = 0;
+    let mut rest = sample;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(text) => {
+                multibyte += text.chars().filter(|c| !c.is_ascii()).count();
+                return (multibyte, invalid);
+            }
+            Err(e) => {
+                let (valid, after) = rest.split_at(e.valid_up_to());
+                multibyte += std::str::from_utf8(valid)
+                    .map(|text| text.chars().filter(|c| !c.is_ascii()).count())
+                    .unwrap_or(0);
+                match e.error_len() {
+                    Some(len) => {
+                        invalid += len;
+                        rest = &after[len..];
+                    }
+                    None => {
+                        if is_whole_file {
+                            invalid += after.len();
+                        }
+                        return (multibyte, invalid);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Refuses data that no spreadsheet would save as text: NUL bytes, or many control bytes.

@@ -5,6 +5,8 @@ pub mod detect;
 pub mod errors;
 pub mod options;
 pub mod read;
+#[cfg(test)]
+mod read_tests;
 mod text;
 pub mod xlsx;
 

@@ -292,7 +292,10 @@ impl RowBuild {
             }
             return;
         }
+        let mut text = text;
+        let too_large = too_large || text.len() > limits.max_cell_bytes;
         if too_large {
+            text = String::new();
             self.problem.get_or_insert(RowProblem::CellTooLarge {
                 column,
                 limit_bytes: limits.max_cell_bytes,
