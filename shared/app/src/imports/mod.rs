@@ -5,6 +5,7 @@ pub mod detect;
 pub mod errors;
 pub mod mapping;
 pub mod options;
+pub mod report;
 pub mod read;
 #[cfg(test)]
 mod read_tests;

@@ -10,11 +10,15 @@ use crate::store::Key;
 
 mod audit;
 mod identity;
+mod imports;
+mod progress;
 mod subscribers;
 mod tenants;
 
 pub use audit::*;
 pub use identity::*;
+pub use imports::*;
+pub use progress::*;
 pub use subscribers::*;
 pub use tenants::*;
 
