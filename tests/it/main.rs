@@ -6,6 +6,7 @@ mod access;
 mod binaries;
 mod blob_conformance;
 mod functions;
+mod imports;
 mod infra;
 mod queue_conformance;
 mod readme;
