@@ -101,12 +101,7 @@ impl RowHandler for Contacts {
             Some(text) => match parse_decimal(text) {
                 Some(value) => Some(value.to_string()),
                 None => {
-                    errors.push(row.error(
-                        "balance",
-                        "invalid_number",
-                        "Не число",
-                        "Not a number",
-                    ));
+                    errors.push(row.error("balance", "invalid_number", "Не число", "Not a number"));
                     None
                 }
             },
@@ -291,11 +286,18 @@ async fn dry_run_reports_and_writes_nothing() {
     let summary = result.unwrap();
     assert_eq!(summary.verdict, Verdict::Checked);
     assert_eq!(
-        (summary.counts.read, summary.counts.valid, summary.counts.invalid),
+        (
+            summary.counts.read,
+            summary.counts.valid,
+            summary.counts.invalid
+        ),
         (3, 2, 1)
     );
     assert_eq!(summary.counts.created, 0);
-    assert_eq!(report, vec!["3;Сальдо;двадцать;invalid_number;Not a number"]);
+    assert_eq!(
+        report,
+        vec!["3;Сальдо;двадцать;invalid_number;Not a number"]
+    );
     for account in ["001", "002", "003"] {
         assert_eq!(stored(&world, account).await, None);
     }
@@ -455,15 +457,15 @@ async fn a_ten_megabyte_cell_refuses_its_row_and_the_report_neutralises_formulas
     .await
     .unwrap();
     assert_eq!(
-        (summary.counts.read, summary.counts.created, summary.counts.invalid),
+        (
+            summary.counts.read,
+            summary.counts.created,
+            summary.counts.invalid
+        ),
         (5, 3, 2)
     );
     // A formula typed into a name is stored as the text it is.
-    assert_eq!(
-        stored(&world, "005").await,
-        None,
-        "row 6 has a bad balance"
-    );
+    assert_eq!(stored(&world, "005").await, None, "row 6 has a bad balance");
     let key = report
         .upload(world.services.blobs.as_ref(), &tenant(), "job-1")
         .await
@@ -475,7 +477,11 @@ async fn a_ten_megabyte_cell_refuses_its_row_and_the_report_neutralises_formulas
     assert!(text.starts_with('\u{feff}'));
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "\u{feff}Строка;Столбец;Значение;Код;Ошибка");
-    assert!(lines[1].starts_with("5;ФИО;;cell_too_large;"), "{}", lines[1]);
+    assert!(
+        lines[1].starts_with("5;ФИО;;cell_too_large;"),
+        "{}",
+        lines[1]
+    );
     assert_eq!(lines[2], "6;Сальдо;'=1+1;invalid_number;Не число");
 }
 
@@ -503,14 +509,17 @@ async fn xlsx_with_a_title_dates_and_decimal_commas() {
     let sheet = book.add_worksheet().set_name("Абоненты").unwrap();
     let date = Format::new().set_num_format("dd.mm.yyyy");
     sheet.write_string(0, 0, "Выгрузка абонентов").unwrap();
-    for (column, header) in ["Лицевой счёт", "ФИО", "Сальдо", "Дата"].iter().enumerate() {
+    for (column, header) in ["Лицевой счёт", "ФИО", "Сальдо", "Дата"].iter().enumerate()
+    {
         sheet.write_string(1, column as u16, *header).unwrap();
     }
     sheet.write_number(2, 0, 1001.0).unwrap();
     sheet.write_string(2, 1, "Иванов").unwrap();
     sheet.write_number(2, 2, 1234.5).unwrap();
     let when = ExcelDateTime::from_ymd(2026, 3, 31).unwrap();
-    sheet.write_datetime_with_format(2, 3, &when, &date).unwrap();
+    sheet
+        .write_datetime_with_format(2, 3, &when, &date)
+        .unwrap();
     sheet.write_string(3, 0, "1002").unwrap();
     sheet.write_string(3, 1, "Петрова").unwrap();
     sheet.write_string(3, 2, "12,75").unwrap();
@@ -582,7 +591,11 @@ async fn uploads_are_spooled_with_a_size_limit() {
     let blobs = world.services.blobs.as_ref();
     let key = "imports/demo/uploads/a.csv";
     blobs
-        .put(key, bytes::Bytes::from(GOOD.as_bytes().to_vec()), "text/csv")
+        .put(
+            key,
+            bytes::Bytes::from(GOOD.as_bytes().to_vec()),
+            "text/csv",
+        )
         .await
         .unwrap();
     let spooled = Spooled::from_blob(blobs, key, ReadOptions::default())
@@ -631,10 +644,7 @@ async fn two_deliveries_racing_for_one_job_run_it_once() {
         progress::claim(&world.db, &clock, "run-b", "job-1", lease),
     );
     let claims = [a.unwrap(), b.unwrap()];
-    let runs = claims
-        .iter()
-        .filter(|c| matches!(c, Claim::Run(_)))
-        .count();
+    let runs = claims.iter().filter(|c| matches!(c, Claim::Run(_))).count();
     let busy = claims
         .iter()
         .filter(|c| matches!(c, Claim::Busy(_)))
@@ -649,7 +659,11 @@ async fn two_deliveries_racing_for_one_job_run_it_once() {
     let counts = [("created".to_owned(), 7)].into();
     run.progress(&clock, 7, &counts, None).await.unwrap();
     let done = run
-        .finish(&clock, Outcome::Done { message: None }, Some("r.csv".into()))
+        .finish(
+            &clock,
+            Outcome::Done { message: None },
+            Some("r.csv".into()),
+        )
         .await
         .unwrap();
     assert_eq!(done.state, JobState::Done);
@@ -659,7 +673,9 @@ async fn two_deliveries_racing_for_one_job_run_it_once() {
     let replay = progress::claim(&world.db, &clock, "run-c", "job-1", lease)
         .await
         .unwrap();
-    assert!(matches!(replay, Claim::Finished(status) if status.report_key.as_deref() == Some("r.csv")));
+    assert!(
+        matches!(replay, Claim::Finished(status) if status.report_key.as_deref() == Some("r.csv"))
+    );
     let missing = progress::claim(&world.db, &clock, "run-c", "nope", lease)
         .await
         .unwrap();
@@ -741,7 +757,12 @@ async fn cancelling_queued_and_running_jobs() {
     assert_eq!(run.flush(&clock).await.unwrap(), Control::Cancel);
     let status = run.finish(&clock, Outcome::Cancelled, None).await.unwrap();
     assert_eq!(status.state, JobState::Cancelled);
-    assert!(progress::request_cancel(&world.db, "none", at(1)).await.unwrap().is_none());
+    assert!(
+        progress::request_cancel(&world.db, "none", at(1))
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -773,7 +794,13 @@ async fn jobs_are_listed_newest_first_per_tenant_and_kind() {
 
     // Another tenant sees none of them.
     let other = world.services.db.tenant(&TenantId::parse("other").unwrap());
-    assert!(progress::list_recent(&other, 10, None).await.unwrap().0.is_empty());
+    assert!(
+        progress::list_recent(&other, 10, None)
+            .await
+            .unwrap()
+            .0
+            .is_empty()
+    );
     assert!(progress::get(&other, "a").await.unwrap().is_none());
 }
 
@@ -844,10 +871,7 @@ async fn an_all_or_nothing_import_resumes_its_apply_after_a_crash() {
     .await
     .unwrap();
     assert_eq!(summary.verdict, Verdict::Applied);
-    assert_eq!(
-        (summary.counts.created, summary.counts.unchanged),
-        (2, 1)
-    );
+    assert_eq!((summary.counts.created, summary.counts.unchanged), (2, 1));
     let status = second
         .finish(clock.as_ref(), Outcome::Done { message: None }, None)
         .await
@@ -899,5 +923,8 @@ async fn an_import_run_reports_phases_and_counts_to_its_record() {
     );
     let view = progress::JobView::new(&status, None);
     assert!(view.finished);
-    assert_eq!(serde_json::to_value(&view).unwrap()["state"], Value::from("done"));
+    assert_eq!(
+        serde_json::to_value(&view).unwrap()["state"],
+        Value::from("done")
+    );
 }

@@ -237,14 +237,8 @@ mod tests {
         assert_eq!(guess(&bom).bom_len, 3);
         assert_eq!(guess(&cp1251).encoding, TextEncoding::Windows1251);
         assert!(guess(b"account;date\n").tentative);
-        assert_eq!(
-            detect_encoding(b"\xFF\xFEa\0", true),
-            Err(FileError::Utf16)
-        );
-        assert_eq!(
-            detect_encoding(b"abc\0def", true),
-            Err(FileError::NotText)
-        );
+        assert_eq!(detect_encoding(b"\xFF\xFEa\0", true), Err(FileError::Utf16));
+        assert_eq!(detect_encoding(b"abc\0def", true), Err(FileError::NotText));
         let garbage: Vec<u8> = (0..2000u32).map(|i| (i * 7 % 32) as u8).collect();
         assert_eq!(detect_encoding(&garbage, true), Err(FileError::NotText));
         // A sample cut in the middle of "Я" is still UTF-8 when more follows.

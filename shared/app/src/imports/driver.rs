@@ -273,7 +273,9 @@ pub async fn run_import<H: RowHandler>(
                         ..checked
                     });
                 }
-                if tracker.phase(PHASE_APPLYING, Some(checked.counts.read)).await?
+                if tracker
+                    .phase(PHASE_APPLYING, Some(checked.counts.read))
+                    .await?
                     == Control::Cancel
                 {
                     // Cancelled between the passes: nothing was written.
@@ -341,8 +343,7 @@ async fn pass<H: RowHandler>(
         if !entries.is_empty() {
             handler.check(&mut entries).await?;
         }
-        let (mut valid, invalid): (Vec<_>, Vec<_>) =
-            entries.into_iter().partition(Entry::is_valid);
+        let (mut valid, invalid): (Vec<_>, Vec<_>) = entries.into_iter().partition(Entry::is_valid);
         for entry in &invalid {
             counts.invalid += 1;
             for error in &entry.errors {
@@ -400,8 +401,8 @@ async fn header_and_mapping(
         return Err(FileError::Empty.into());
     }
     let searched = head.len().min(HEADER_SEARCH_ROWS);
-    let index = find_header(&input.schema, &head, input.mapping)
-        .ok_or(FileError::NoHeader { searched })?;
+    let index =
+        find_header(&input.schema, &head, input.mapping).ok_or(FileError::NoHeader { searched })?;
     let (mapping, notes) =
         resolve(input.schema, &head[index], input.mapping).map_err(ImportError::Mapping)?;
     let rest = head.split_off(index + 1);

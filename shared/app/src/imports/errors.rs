@@ -190,9 +190,9 @@ impl FileError {
             FileError::SheetNotFound { name, available } => {
                 format!("The workbook has no sheet \"{name}\". Sheets: {available}.")
             }
-            FileError::NoHeader { searched } => format!(
-                "No header row with the expected columns among the first {searched} rows."
-            ),
+            FileError::NoHeader { searched } => {
+                format!("No header row with the expected columns among the first {searched} rows.")
+            }
             FileError::Io(_) => "The file could not be read. Try uploading it again.".into(),
         }
     }

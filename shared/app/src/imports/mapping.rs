@@ -169,7 +169,11 @@ impl Mapping {
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum MappingProblem {
     /// A required field has no column.
-    MissingRequired { field: String, label_ru: String, label_en: String },
+    MissingRequired {
+        field: String,
+        label_ru: String,
+        label_en: String,
+    },
     /// Two columns claim one field; the user must choose.
     DuplicateField { field: String, columns: Vec<String> },
     /// A saved choice names a field the import no longer has; the column is ignored.
@@ -295,7 +299,11 @@ pub const HEADER_SEARCH_ROWS: usize = 10;
 
 /// Of the first rows, the one that names the most fields (the first on a tie), as long as it
 /// names at least one required field or, for schemas without required fields, any field.
-pub fn find_header(schema: &Schema, rows: &[SourceRow], saved: Option<&SavedMapping>) -> Option<usize> {
+pub fn find_header(
+    schema: &Schema,
+    rows: &[SourceRow],
+    saved: Option<&SavedMapping>,
+) -> Option<usize> {
     let mut best: Option<(usize, usize)> = None;
     for (i, row) in rows.iter().take(HEADER_SEARCH_ROWS).enumerate() {
         let mut named = vec![false; schema.fields.len()];
@@ -345,6 +353,10 @@ impl<'a> MappedRow<'a> {
     }
 
     /// Like [`Self::get`], but an empty cell is a [`RowError`] naming the column.
+    #[expect(
+        clippy::result_large_err,
+        reason = "a row error is the rare path, and handlers collect it as a value"
+    )]
     pub fn required(&self, key: &str) -> Result<&'a str, RowError> {
         self.get(key)
             .ok_or_else(|| RowError::required(self.number(), &self.mapping.column_for(key)))

@@ -85,12 +85,12 @@ pub mod driver;
 pub mod errors;
 pub mod mapping;
 pub mod options;
-pub mod report;
 pub mod read;
-pub mod saved;
-pub mod stream;
 #[cfg(test)]
 mod read_tests;
+pub mod report;
+pub mod saved;
+pub mod stream;
 mod text;
 pub mod values;
 pub mod xlsx;

@@ -54,7 +54,10 @@ fn quotes_hold_separators_line_breaks_and_quotes() {
 #[test]
 fn line_endings_and_blank_rows_keep_row_numbers() {
     let (_, rows) = rows_of("a,b\n1,2\r\n\n,,\n,\r3,4", &ReadOptions::default());
-    assert_eq!(cells(&rows), vec![vec!["a", "b"], vec!["1", "2"], vec!["3", "4"]]);
+    assert_eq!(
+        cells(&rows),
+        vec![vec!["a", "b"], vec!["1", "2"], vec!["3", "4"]]
+    );
     assert_eq!(
         rows.iter().map(|r| r.number).collect::<Vec<_>>(),
         vec![1, 2, 6]
@@ -85,7 +88,10 @@ fn encodings_bom_cp1251_mixed_and_override() {
 
     let with_bom = [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat();
     let (_, rows) = rows_of(with_bom, &ReadOptions::default());
-    assert_eq!(rows[0].cells[0], "Лицевой счёт", "the BOM is not part of the header");
+    assert_eq!(
+        rows[0].cells[0], "Лицевой счёт",
+        "the BOM is not part of the header"
+    );
 
     let (d, rows) = rows_of(cp1251(text), &ReadOptions::default());
     assert_eq!(d.encoding, Some(TextEncoding::Windows1251));
@@ -188,7 +194,10 @@ fn too_many_columns_and_control_characters() {
     let mut csv = String::from("a;b;c\n1;2;3;4;5\n1;2\u{1}x;3\n7;8;9\n");
     csv.push_str(&"4;5;6\n".repeat(100));
     let (_, rows) = rows_of(csv, &options);
-    assert_eq!(rows[1].problem, Some(RowProblem::TooManyColumns { limit: 3 }));
+    assert_eq!(
+        rows[1].problem,
+        Some(RowProblem::TooManyColumns { limit: 3 })
+    );
     assert_eq!(rows[1].cells.len(), 3);
     assert_eq!(
         rows[2].problem,
@@ -244,7 +253,9 @@ mod xlsx {
         first.write_string(0, 3, "Комментарий").unwrap();
         first.write_string(1, 0, "001").unwrap();
         let when = ExcelDateTime::from_ymd(2026, 3, 31).unwrap();
-        first.write_datetime_with_format(1, 1, &when, &date).unwrap();
+        first
+            .write_datetime_with_format(1, 1, &when, &date)
+            .unwrap();
         first.write_number(1, 2, 45.3).unwrap();
         first.write_string(1, 3, "=HYPERLINK(\"x\")").unwrap();
         first.write_number(2, 0, 2.0).unwrap();

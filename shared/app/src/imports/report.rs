@@ -200,7 +200,13 @@ mod tests {
             "Строка;Столбец;Значение;Код;Ошибка\r\n\
              3;Показание;\"'=HYPERLINK(\"\"evil\"\")\";invalid_number;Не число\r\n"
         );
-        assert!(ErrorReport::new(ReportLang::En).unwrap().finish().unwrap().is_none());
+        assert!(
+            ErrorReport::new(ReportLang::En)
+                .unwrap()
+                .finish()
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]

@@ -90,6 +90,21 @@ impl Spooled {
         })
     }
 
+    /// Copies `input` to a temporary file as it reads (an upload being received).
+    pub fn from_reader(
+        mut input: impl std::io::Read,
+        options: ReadOptions,
+    ) -> std::io::Result<Self> {
+        let mut file = NamedTempFile::new()?;
+        let size = std::io::copy(&mut input, &mut file)?;
+        file.flush()?;
+        Ok(Self {
+            file,
+            options,
+            size,
+        })
+    }
+
     /// Bytes in a temporary file (tests, uploads already in memory).
     pub fn from_bytes(bytes: &[u8], options: ReadOptions) -> std::io::Result<Self> {
         let mut file = NamedTempFile::new()?;

@@ -29,9 +29,16 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
         }
         (None, _) => compact,
         (Some(comma), Some(point)) => {
-            let (group, decimal) = if comma > point { ('.', ',') } else { (',', '.') };
+            let (group, decimal) = if comma > point {
+                ('.', ',')
+            } else {
+                (',', '.')
+            };
             let int_part = &compact[..compact.rfind(decimal)?];
-            let groups: Vec<&str> = int_part.trim_start_matches(['-', '+']).split(group).collect();
+            let groups: Vec<&str> = int_part
+                .trim_start_matches(['-', '+'])
+                .split(group)
+                .collect();
             let grouped = groups.len() > 1
                 && groups[0].len() <= 3
                 && !groups[0].is_empty()
@@ -57,10 +64,7 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
     if let Ok(date) = NaiveDate::parse_from_str(date_part, "%Y-%m-%d") {
         return Some(date);
     }
-    let year_digits = date_part
-        .rsplit(['.', '/', '-'])
-        .next()
-        .map_or(0, str::len);
+    let year_digits = date_part.rsplit(['.', '/', '-']).next().map_or(0, str::len);
     let formats: &[&str] = match year_digits {
         4 => &["%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y"],
         2 => &["%d.%m.%y", "%d/%m/%y"],

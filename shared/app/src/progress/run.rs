@@ -200,7 +200,10 @@ impl JobRun {
             Outcome::Failed { message } => (JobState::Failed, Some(message)),
             Outcome::Cancelled => (
                 JobState::Cancelled,
-                Some(Message::new("Отменено пользователем", "Cancelled by a user")),
+                Some(Message::new(
+                    "Отменено пользователем",
+                    "Cancelled by a user",
+                )),
             ),
         };
         self.status.state = state;

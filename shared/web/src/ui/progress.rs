@@ -126,13 +126,10 @@ impl JobProgress {
             .iter()
             .filter(|(name, _)| !t.counts.iter().any(|(known, _)| known == name))
             .map(|(name, value)| (name.clone(), count(*value, lang)));
-        let message = view
-            .message
-            .as_ref()
-            .map(|m| match lang {
-                Lang::Ru => m.ru.clone(),
-                Lang::En => m.en.clone(),
-            });
+        let message = view.message.as_ref().map(|m| match lang {
+            Lang::Ru => m.ru.clone(),
+            Lang::En => m.en.clone(),
+        });
         Self {
             t,
             id: view.id.clone(),
@@ -200,7 +197,11 @@ mod tests {
         assert!(html.contains(r#"aria-valuenow="25""#));
         assert!(html.contains("Выполняется"));
         assert!(html.contains("загрузка"));
-        assert!(html.contains("Обработано: 50\u{a0}000 из 200\u{a0}000") || html.contains("Обработано: 50 000 из 200 000"), "{html}");
+        assert!(
+            html.contains("Обработано: 50\u{a0}000 из 200\u{a0}000")
+                || html.contains("Обработано: 50 000 из 200 000"),
+            "{html}"
+        );
         // The usual counts come first, in their fixed order, then the job's own.
         let invalid = html.find("С ошибками").unwrap();
         let created = html.find("Создано").unwrap();
@@ -221,7 +222,11 @@ mod tests {
         assert!(!html.contains("hx-trigger"));
         assert!(html.contains("Done"));
         assert!(html.contains("Loaded"));
-        assert!(html.contains(r#"href="https://files/report.csv?sig=1&#38;x=2""#) || html.contains("sig=1&amp;x=2"), "{html}");
+        assert!(
+            html.contains(r#"href="https://files/report.csv?sig=1&#38;x=2""#)
+                || html.contains("sig=1&amp;x=2"),
+            "{html}"
+        );
         assert!(html.contains("Download the error report"));
     }
 

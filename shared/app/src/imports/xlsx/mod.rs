@@ -22,7 +22,7 @@ use self::parts::{
 use self::values::{normalise_number, serial_to_iso};
 use super::errors::FileError;
 use super::options::{Limits, SheetChoice};
-use super::read::{RowProblem, SourceRow, Source};
+use super::read::{RowProblem, Source, SourceRow};
 use super::text::has_control_characters;
 
 /// The most XML one event (a tag or a text node) may take. A cell's text above
@@ -50,8 +50,10 @@ impl XlsxReader {
         limits: Limits,
     ) -> Result<Self, FileError> {
         let mut zip = ZipArchive::new(source).map_err(bad)?;
-        let workbook = read_part(&mut zip, "xl/workbook.xml", MAX_EVENT_BYTES, |r| read_workbook(r))?
-            .ok_or_else(|| bad("no xl/workbook.xml"))?;
+        let workbook = read_part(&mut zip, "xl/workbook.xml", MAX_EVENT_BYTES, |r| {
+            read_workbook(r)
+        })?
+        .ok_or_else(|| bad("no xl/workbook.xml"))?;
         let relationships = read_part(
             &mut zip,
             "xl/_rels/workbook.xml.rels",
@@ -59,8 +61,10 @@ impl XlsxReader {
             |r| read_relationships(r),
         )?
         .unwrap_or_default();
-        let date_styles = read_part(&mut zip, "xl/styles.xml", MAX_EVENT_BYTES, |r| read_date_styles(r))?
-            .unwrap_or_default();
+        let date_styles = read_part(&mut zip, "xl/styles.xml", MAX_EVENT_BYTES, |r| {
+            read_date_styles(r)
+        })?
+        .unwrap_or_default();
         let strings_budget = limits.max_shared_strings_bytes.saturating_mul(2) + MAX_EVENT_BYTES;
         let shared = read_part(&mut zip, "xl/sharedStrings.xml", strings_budget, |input| {
             read_shared_strings(input, limits.max_shared_strings_bytes)
@@ -163,7 +167,9 @@ impl XlsxReader {
                     "c" => {
                         let next = row.as_ref().map_or(0, |r| r.next_column);
                         cell = Some(CellBuild::new(
-                            attribute(&e, "r").and_then(|r| column_of(&r)).unwrap_or(next),
+                            attribute(&e, "r")
+                                .and_then(|r| column_of(&r))
+                                .unwrap_or(next),
                             attribute(&e, "t"),
                             attribute(&e, "s").and_then(|s| s.parse().ok()).unwrap_or(0),
                         ));
@@ -441,7 +447,7 @@ mod tests {
 
     #[test]
     fn budgets_stop_runaway_reads() {
-        let data = vec![b'x'; 100];
+        let data = [b'x'; 100];
         let mut budget = Budget::new(&data[..], 10);
         let mut out = [0u8; 8];
         assert_eq!(budget.read(&mut out).unwrap(), 8);

@@ -53,10 +53,8 @@ pub fn read_workbook(input: impl BufRead) -> Result<WorkbookInfo, FileError> {
                     }
                 }
                 "workbookPr" => {
-                    info.date1904 = matches!(
-                        attribute(&e, "date1904").as_deref(),
-                        Some("1" | "true")
-                    );
+                    info.date1904 =
+                        matches!(attribute(&e, "date1904").as_deref(), Some("1" | "true"));
                 }
                 _ => {}
             },
@@ -163,9 +161,7 @@ pub fn read_shared_strings(input: impl BufRead, max_bytes: u64) -> Result<Vec<St
                 "si" => {
                     total += current.len() as u64;
                     if total > max_bytes {
-                        return Err(bad(format!(
-                            "shared strings exceed {max_bytes} bytes"
-                        )));
+                        return Err(bad(format!("shared strings exceed {max_bytes} bytes")));
                     }
                     strings.push(std::mem::take(&mut current));
                 }
@@ -174,9 +170,7 @@ pub fn read_shared_strings(input: impl BufRead, max_bytes: u64) -> Result<Vec<St
                 _ => {}
             },
             Event::Text(text) if in_text => current.push_str(&text.xml10_content()),
-            Event::CData(text) if in_text => {
-                current.push_str(&text.into_inner())
-            }
+            Event::CData(text) if in_text => current.push_str(&text.into_inner()),
             Event::GeneralRef(reference) if in_text => push_reference(&mut current, &reference),
             Event::Eof => break,
             _ => {}
@@ -231,11 +225,16 @@ mod tests {
             read_date_styles(&styles[..]).unwrap(),
             vec![false, true, true, false]
         );
-        let sst = br#"<sst><si><t>plain &amp; &#1071;</t></si><si><r><t>rich </t></r><r><t>text</t></r>
+        let sst =
+            br#"<sst><si><t>plain &amp; &#1071;</t></si><si><r><t>rich </t></r><r><t>text</t></r>
             <rPh><t>hint</t></rPh></si><si/></sst>"#;
         assert_eq!(
             read_shared_strings(&sst[..], 1000).unwrap(),
-            vec!["plain & Я".to_owned(), "rich text".to_owned(), String::new()]
+            vec![
+                "plain & Я".to_owned(),
+                "rich text".to_owned(),
+                String::new()
+            ]
         );
         assert!(read_shared_strings(&sst[..], 5).is_err());
     }

@@ -53,8 +53,8 @@ fn fraction_to_seconds(fraction: &str) -> Option<i64> {
     let digits = &fraction[..fraction.len().min(12)];
     let numerator: i64 = digits.parse().ok()?;
     let denominator = 10i64.checked_pow(digits.len() as u32)?;
-    let seconds = (i128::from(numerator) * 86_400 + i128::from(denominator) / 2)
-        / i128::from(denominator);
+    let seconds =
+        (i128::from(numerator) * 86_400 + i128::from(denominator) / 2) / i128::from(denominator);
     i64::try_from(seconds).ok().map(|s| s.min(86_399))
 }
 
