@@ -928,3 +928,51 @@ async fn an_import_run_reports_phases_and_counts_to_its_record() {
         Value::from("done")
     );
 }
+
+#[tokio::test]
+async fn the_mapping_step_previews_the_file_and_the_header_row_can_be_given() {
+    let text = "ФИО;ЛС\n\
+                Сводка;\n\
+                ФИО;ЛС;Долг\n\
+                Иванов;001;5\n\
+                Петров;002;7\n";
+    let file = Spooled::from_bytes(text.as_bytes(), ReadOptions::default()).unwrap();
+    // Found: row 3 names three fields, row 1 only two.
+    let shown = preview(&file, CONTACTS, None, None, 5).await.unwrap();
+    assert_eq!(shown.header.number, 3);
+    assert_eq!(shown.detected.delimiter, Some(b';'));
+    let (mapping, notes) = shown.mapping.unwrap();
+    assert!(notes.is_empty());
+    assert_eq!(mapping.columns, vec![Some(1), Some(0), Some(2), None]);
+    assert_eq!(
+        shown.sample.iter().map(|r| r.number).collect::<Vec<_>>(),
+        vec![4, 5]
+    );
+    // Given: the user says the header is row 1.
+    let shown = preview(&file, CONTACTS, None, Some(1), 1).await.unwrap();
+    assert_eq!(shown.header.number, 1);
+    assert_eq!(shown.sample[0].number, 2);
+    assert!(matches!(
+        preview(&file, CONTACTS, None, Some(40), 5).await,
+        Err(FileError::NoHeader { .. })
+    ));
+
+    let world = world();
+    let mut input = ImportInput::new(&file, CONTACTS, Mode::Apply(ApplyPolicy::ValidRowsOnly));
+    input.header_row = Some(3);
+    input.batch_rows = 2;
+    let mut report = ErrorReport::new(ReportLang::Ru).unwrap();
+    let summary = run_import(
+        input,
+        &mut Contacts::new(&world.db),
+        &mut report,
+        Tracker {
+            run: None,
+            clock: world.services.clock.as_ref(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(summary.counts.created, 2);
+    assert_eq!(stored(&world, "002").await.unwrap()["balance"], "7");
+}

@@ -26,10 +26,8 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use super::errors::{FileError, RowError};
-use super::mapping::{
-    HEADER_SEARCH_ROWS, MappedRow, Mapping, MappingProblem, SavedMapping, Schema, find_header,
-    resolve,
-};
+use super::head::read_head;
+use super::mapping::{MappedRow, Mapping, MappingProblem, SavedMapping, Schema, resolve};
 use super::options::Detected;
 use super::report::ErrorReport;
 use super::stream::{DEFAULT_BATCH_ROWS, RowStream, Spooled};
@@ -194,6 +192,8 @@ pub struct ImportInput<'a> {
     /// The mapping the user confirmed or saved; automatic matching fills the rest.
     pub mapping: Option<&'a SavedMapping>,
     pub mode: Mode,
+    /// The header's row number when the user gave it; found automatically otherwise.
+    pub header_row: Option<u64>,
     pub batch_rows: usize,
 }
 
@@ -204,6 +204,7 @@ impl<'a> ImportInput<'a> {
             schema,
             mapping: None,
             mode,
+            header_row: None,
             batch_rows: DEFAULT_BATCH_ROWS,
         }
     }
@@ -377,34 +378,20 @@ async fn pass<H: RowHandler>(
     Ok(Summary {
         verdict,
         counts,
-        detected: stream.detected().clone(),
+        detected: stream.detected(),
         header_row: mapping.header_row,
         unused_columns: mapping.unused.iter().map(|(_, h)| h.clone()).collect(),
         mapping_notes: notes,
     })
 }
 
-/// Finds the header among the first rows and maps it. Returns the rows after the header that
-/// were read while looking.
+/// Finds the header and maps it. Returns the rows after the header read while looking.
 async fn header_and_mapping(
     stream: &mut RowStream,
     input: &ImportInput<'_>,
 ) -> Result<(Mapping, Vec<MappingProblem>, Vec<super::read::SourceRow>), ImportError> {
-    let mut head = Vec::new();
-    while head.len() < HEADER_SEARCH_ROWS {
-        match stream.next_batch().await? {
-            Some(rows) => head.extend(rows),
-            None => break,
-        }
-    }
-    if head.is_empty() {
-        return Err(FileError::Empty.into());
-    }
-    let searched = head.len().min(HEADER_SEARCH_ROWS);
-    let index =
-        find_header(&input.schema, &head, input.mapping).ok_or(FileError::NoHeader { searched })?;
+    let head = read_head(stream, &input.schema, input.mapping, input.header_row).await?;
     let (mapping, notes) =
-        resolve(input.schema, &head[index], input.mapping).map_err(ImportError::Mapping)?;
-    let rest = head.split_off(index + 1);
-    Ok((mapping, notes, rest))
+        resolve(input.schema, &head.header, input.mapping).map_err(ImportError::Mapping)?;
+    Ok((mapping, notes, head.rest))
 }

@@ -83,6 +83,7 @@ mod csv;
 pub mod detect;
 pub mod driver;
 pub mod errors;
+pub mod head;
 pub mod mapping;
 pub mod options;
 pub mod read;
@@ -100,6 +101,7 @@ pub use driver::{
     Summary, Tracker, Verdict, run_import,
 };
 pub use errors::{FileError, RowError};
+pub use head::{Preview, preview};
 pub use mapping::{FieldSpec, MappedRow, Mapping, MappingProblem, SavedMapping, Schema};
 pub use options::{Detected, FileFormat, Limits, ReadOptions, SheetChoice, TextEncoding};
 pub use read::{RowProblem, RowReader, SourceRow};

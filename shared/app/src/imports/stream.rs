@@ -150,7 +150,8 @@ pub enum SpoolError {
 /// Batches of rows from a parser on a blocking thread.
 pub struct RowStream {
     batches: mpsc::Receiver<Result<Vec<SourceRow>, FileError>>,
-    detected: Detected,
+    /// Updated by the parser after each batch: a tentative UTF-8 may turn into Windows-1251.
+    detected: Arc<std::sync::Mutex<Option<Detected>>>,
     in_flight: Arc<InFlight>,
 }
 
@@ -190,10 +191,13 @@ impl RowStream {
         let (opened_tx, opened_rx) = oneshot::channel();
         let in_flight = Arc::new(InFlight::default());
         let counter = in_flight.clone();
+        let detected = Arc::new(std::sync::Mutex::new(None));
+        let shared = detected.clone();
         tokio::task::spawn_blocking(move || {
             let mut reader = match RowReader::open_file(file, &options) {
                 Ok(reader) => {
-                    let _ = opened_tx.send(Ok(reader.detected()));
+                    set(&shared, reader.detected());
+                    let _ = opened_tx.send(Ok(()));
                     reader
                 }
                 Err(e) => {
@@ -204,6 +208,7 @@ impl RowStream {
             loop {
                 let mut batch = Vec::with_capacity(batch_rows);
                 let result = reader.next_batch(batch_rows, &mut batch);
+                set(&shared, reader.detected());
                 let last = !matches!(result, Ok(n) if n == batch_rows);
                 let message = match result {
                     Ok(0) => break,
@@ -219,7 +224,7 @@ impl RowStream {
                 }
             }
         });
-        let detected = opened_rx
+        opened_rx
             .await
             .map_err(|_| FileError::Io("the reader stopped".into()))??;
         Ok(Self {
@@ -229,8 +234,19 @@ impl RowStream {
         })
     }
 
-    pub fn detected(&self) -> &Detected {
-        &self.detected
+    /// What was detected about the file, as of the last batch handed over.
+    pub fn detected(&self) -> Detected {
+        self.detected
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+            .unwrap_or_else(|| Detected {
+                format: super::options::FileFormat::Csv,
+                encoding: None,
+                delimiter: None,
+                sheet: None,
+                sheets: Vec::new(),
+            })
     }
 
     /// The next batch, `None` at the end of the file.
@@ -250,5 +266,41 @@ impl RowStream {
     /// being handed over), whatever the file's length.
     pub fn peak_rows_waiting(&self) -> usize {
         self.in_flight.peak.load(Ordering::SeqCst)
+    }
+}
+
+fn set(shared: &std::sync::Mutex<Option<Detected>>, detected: Detected) {
+    *shared
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(detected);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::imports::options::TextEncoding;
+
+    #[tokio::test]
+    async fn the_encoding_reported_follows_a_late_switch() {
+        let mut bytes = b"account;name\n".to_vec();
+        for i in 0..6000 {
+            bytes.extend_from_slice(format!("{i:08};Ivanov\n").as_bytes());
+        }
+        bytes.extend_from_slice(&encoding_rs::WINDOWS_1251.encode("1;Пётр\n").0);
+        let file = Spooled::from_bytes(&bytes, ReadOptions::default()).unwrap();
+        let mut stream = file.open(1000).await.unwrap();
+        assert_eq!(stream.detected().encoding, Some(TextEncoding::Utf8));
+        let mut last = None;
+        while let Some(batch) = stream.next_batch().await.unwrap() {
+            last = batch.last().cloned();
+        }
+        assert_eq!(last.unwrap().cells[1], "Пётр");
+        assert_eq!(stream.detected().encoding, Some(TextEncoding::Windows1251));
+    }
+
+    #[tokio::test]
+    async fn a_file_that_cannot_be_opened_says_why() {
+        let file = Spooled::from_bytes(b"\x00\x01binary", ReadOptions::default()).unwrap();
+        assert_eq!(file.open(10).await.err(), Some(FileError::NotText));
     }
 }
