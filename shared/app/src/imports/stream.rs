@@ -42,10 +42,12 @@ impl Spooled {
             .map_err(|e| SpoolError::Blob(e.to_string()))?
             .ok_or_else(|| SpoolError::Missing(key.to_owned()))?;
         let limit = options.limits.max_file_bytes;
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+        // The disk writes run on a blocking thread; the channel keeps at most 4 chunks (1 MiB)
+        // between the download and the disk.
+        let (tx, mut rx) = mpsc::channel::<Vec<u8>>(4);
         let writer = tokio::task::spawn_blocking(move || -> std::io::Result<NamedTempFile> {
             let mut file = NamedTempFile::new()?;
-            for chunk in rx {
+            while let Some(chunk) = rx.blocking_recv() {
                 file.write_all(&chunk)?;
             }
             file.flush()?;
@@ -71,7 +73,7 @@ impl Spooled {
                 break;
             }
             chunk.truncate(n);
-            if tx.send(chunk).is_err() {
+            if tx.send(chunk).await.is_err() {
                 break;
             }
         }
