@@ -13,6 +13,7 @@ mod catalog;
 mod cross_tenant;
 mod domains;
 mod functions;
+mod imports;
 mod infra;
 mod mail_conformance;
 mod outbox;

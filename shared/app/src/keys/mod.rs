@@ -11,14 +11,18 @@ use crate::store::Key;
 mod audit;
 mod catalog;
 mod identity;
+mod imports;
 mod jobs;
+mod progress;
 mod subscribers;
 mod tenants;
 
 pub use audit::*;
 pub use catalog::*;
 pub use identity::*;
+pub use imports::*;
 pub use jobs::*;
+pub use progress::*;
 pub use subscribers::*;
 pub use tenants::*;
 

@@ -28,10 +28,12 @@
 pub mod form;
 pub mod history;
 pub mod layout;
+pub mod progress;
 pub mod table;
 pub mod url;
 
 pub use form::{ErrorSummary, Field, FieldErrors, SelectOption};
 pub use layout::{Accent, Branding, Chrome, Impersonation, NavItem, Page, UserMenu};
+pub use progress::JobProgress;
 pub use table::{Cell, Column, DataTable, EmptyState, FilterForm, Pager, Sort, SortDir};
 pub use url::Link;
