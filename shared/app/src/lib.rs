@@ -19,6 +19,7 @@ pub mod imports;
 pub mod jobs;
 pub mod keys;
 pub mod mail;
+pub mod meters;
 pub mod progress;
 pub mod queue;
 pub mod scheduler;

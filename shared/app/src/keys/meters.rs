@@ -1,0 +1,83 @@
+//! Keys of meters, readings and estimates. A meter and its readings live in the partition of
+//! the subscriber they belong to (`keys::subscriber_partition`), so one query reads a
+//! subscriber's meters with their history; tenant-wide listings go through GSI1 and GSI2.
+
+use chrono::NaiveDate;
+
+use super::{Namespace, escape, subscriber_partition};
+use crate::store::Key;
+
+pub const METER_SORT_PREFIX: &str = "METER#";
+pub const READING_SORT_PREFIX: &str = "READING#";
+pub const ESTIMATE_SORT_PREFIX: &str = "ESTIMATE#";
+
+/// A meter, in its subscriber's partition.
+pub fn meter(namespace: &Namespace, subscriber_id: &str, meter_id: &str) -> Key {
+    Key::new(
+        subscriber_partition(namespace, subscriber_id),
+        format!("{METER_SORT_PREFIX}{meter_id}"),
+    )
+}
+
+/// Sentinel making a serial number unique within the tenant; its body names the meter and its
+/// subscriber (how imports find a meter by serial).
+pub fn meter_serial(namespace: &Namespace, serial: &str) -> Key {
+    namespace.key(&["METER_SERIAL", &escape(serial)], "SERIAL")
+}
+
+/// GSI1 partition: a tenant's meters of one status (`active`, `removed`), by serial.
+pub fn meters_by_status_partition(namespace: &Namespace, status: &str) -> String {
+    namespace.pk(&["METERS", status])
+}
+
+/// GSI2 partition: a tenant's active meters by verification due date (lists of meters whose
+/// verification is due within N days, or expired, are one range query).
+pub fn meters_by_verification_partition(namespace: &Namespace) -> String {
+    namespace.pk(&["METERS_DUE"])
+}
+
+/// GSI2 sort key of a meter in the verification listing.
+pub fn meter_verification_sort(due: NaiveDate, meter_id: &str) -> String {
+    format!("{}#{meter_id}", due.format("%Y-%m-%d"))
+}
+
+/// The current version of a meter's reading on one date.
+pub fn reading(namespace: &Namespace, subscriber_id: &str, meter_id: &str, date: NaiveDate) -> Key {
+    Key::new(
+        subscriber_partition(namespace, subscriber_id),
+        format!(
+            "{READING_SORT_PREFIX}{meter_id}#{}",
+            date.format("%Y-%m-%d")
+        ),
+    )
+}
+
+/// Sort-key prefix of all of a meter's current readings, in date order.
+pub fn readings_prefix(meter_id: &str) -> String {
+    format!("{READING_SORT_PREFIX}{meter_id}#")
+}
+
+/// A replaced version of a reading (corrections keep every earlier version).
+pub fn reading_version(
+    namespace: &Namespace,
+    subscriber_id: &str,
+    meter_id: &str,
+    date: NaiveDate,
+    version: u32,
+) -> Key {
+    Key::new(
+        subscriber_partition(namespace, subscriber_id),
+        format!(
+            "READING_V#{meter_id}#{}#{version:04}",
+            date.format("%Y-%m-%d")
+        ),
+    )
+}
+
+/// The estimate of a meter's consumption for a billing month (`YYYY-MM`).
+pub fn estimate(namespace: &Namespace, subscriber_id: &str, meter_id: &str, month: &str) -> Key {
+    Key::new(
+        subscriber_partition(namespace, subscriber_id),
+        format!("{ESTIMATE_SORT_PREFIX}{meter_id}#{month}"),
+    )
+}

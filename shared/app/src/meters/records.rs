@@ -1,0 +1,244 @@
+//! The stored shape of meters, readings and estimates, and reads over them. Keys:
+//! `keys/meters.rs`; access patterns: docs/data-model.md.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use crm_domain::meter::{Flag, MeterKind, MeterSpec, Reading, ReadingSource};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::keys;
+use crate::store::{Body, Index, Item, Query, ScopedDb, SortKey, StoreError};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeterStatus {
+    Active,
+    /// Taken off (replaced or dismantled); kept with its history.
+    Removed,
+}
+
+impl MeterStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MeterStatus::Active => "active",
+            MeterStatus::Removed => "removed",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MeterRecord {
+    pub id: String,
+    pub subscriber_id: String,
+    /// The service whose consumption it measures (a metered service linked to the subscriber).
+    pub service_id: String,
+    pub serial: String,
+    pub kind: MeterKind,
+    pub installed_on: NaiveDate,
+    /// Dial values at installation, one per zone.
+    pub initial: Vec<Decimal>,
+    pub digits: u32,
+    pub multiplier: Decimal,
+    pub verification_due: Option<NaiveDate>,
+    #[serde(default)]
+    pub seal: Option<String>,
+    pub status: MeterStatus,
+    #[serde(default)]
+    pub removed_on: Option<NaiveDate>,
+    /// The meter that replaced this one.
+    #[serde(default)]
+    pub replaced_by: Option<String>,
+    /// The meter this one replaced.
+    #[serde(default)]
+    pub replaces: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl MeterRecord {
+    /// What the domain's validation and consumption rules need.
+    pub fn spec(&self) -> MeterSpec {
+        MeterSpec {
+            kind: self.kind,
+            installed_on: self.installed_on,
+            initial: self.initial.clone(),
+            digits: self.digits,
+            multiplier: self.multiplier,
+            verification_due: self.verification_due,
+            removed_on: self.removed_on,
+        }
+    }
+
+    /// The item, with its listings: by status (GSI1) and, while active with a due date, by
+    /// verification date (GSI2).
+    pub fn to_item(&self, namespace: &keys::Namespace) -> Item {
+        let mut item = Item::new(
+            keys::meter(namespace, &self.subscriber_id, &self.id),
+            to_body(self),
+        )
+        .with_index(
+            Index::Gsi1,
+            crate::store::Key::new(
+                keys::meters_by_status_partition(namespace, self.status.as_str()),
+                format!("{}#{}", keys::escape(&self.serial), self.id),
+            ),
+        );
+        if let (MeterStatus::Active, Some(due)) = (self.status, self.verification_due) {
+            item = item.with_index(
+                Index::Gsi2,
+                crate::store::Key::new(
+                    keys::meters_by_verification_partition(namespace),
+                    keys::meter_verification_sort(due, &self.id),
+                ),
+            );
+        }
+        item
+    }
+
+    pub fn from_item(item: &Item) -> Result<Self, StoreError> {
+        from_body(item)
+    }
+}
+
+/// One stored reading: the current version for its meter and date.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReadingRecord {
+    pub meter_id: String,
+    pub date: NaiveDate,
+    pub values: Vec<Decimal>,
+    pub source: ReadingSource,
+    /// 1 for the first version; corrections increase it (earlier versions are kept).
+    pub version_no: u32,
+    /// Dial advance per zone since the previous reading, as validated (before the multiplier).
+    pub advance: Vec<Decimal>,
+    /// For a person to review (above average, outside the window, verification expired).
+    #[serde(default)]
+    pub flags: Vec<Flag>,
+    /// Who entered it (`user:<id>`, `api_key:<id>`, `import:<job id>`).
+    pub entered_by: String,
+    pub entered_at: DateTime<Utc>,
+}
+
+impl ReadingRecord {
+    pub fn reading(&self) -> Reading {
+        Reading {
+            date: self.date,
+            values: self.values.clone(),
+            source: self.source,
+        }
+    }
+
+    pub fn from_item(item: &Item) -> Result<Self, StoreError> {
+        from_body(item)
+    }
+}
+
+/// The estimated consumption of a meter for one billing month (Decree 354, p. 59-60).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EstimateRecord {
+    pub meter_id: String,
+    /// `YYYY-MM`.
+    pub month: String,
+    pub method: EstimateMethod,
+    /// Consumption per zone (after the multiplier); a norm estimate has one value.
+    pub consumption: Vec<Decimal>,
+    pub created_at: DateTime<Utc>,
+    /// Set once a real reading covers this month: the estimate no longer counts, and the
+    /// difference to what was really used is recorded for recalculation.
+    #[serde(default)]
+    pub superseded: Option<Supersession>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EstimateMethod {
+    Average,
+    Norm,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Supersession {
+    pub by_reading_on: NaiveDate,
+    pub at: DateTime<Utc>,
+    /// Real minus estimated consumption over the superseded months, per zone; billing
+    /// recalculates by it.
+    pub difference: Vec<Decimal>,
+}
+
+fn to_body<T: Serialize>(value: &T) -> Body {
+    match serde_json::to_value(value) {
+        Ok(Value::Object(map)) => map,
+        _ => Body::new(),
+    }
+}
+
+fn from_body<T: for<'de> Deserialize<'de>>(item: &Item) -> Result<T, StoreError> {
+    serde_json::from_value(Value::Object(item.body.clone()))
+        .map_err(|e| StoreError::Backend(format!("unreadable {:?}: {e}", item.key)))
+}
+
+pub fn reading_body(record: &ReadingRecord) -> Body {
+    to_body(record)
+}
+
+pub fn estimate_body(record: &EstimateRecord) -> Body {
+    to_body(record)
+}
+
+/// Everything of a subscriber's meters: the meters, each meter's current readings in date
+/// order, and its estimates. One query on the subscriber's partition (paged).
+#[derive(Clone, Debug, Default)]
+pub struct SubscriberMeters {
+    pub meters: Vec<(MeterRecord, u64)>,
+    pub readings: Vec<ReadingRecord>,
+    pub estimates: Vec<(EstimateRecord, u64)>,
+}
+
+impl SubscriberMeters {
+    /// The meter's current readings, oldest first.
+    pub fn readings_of(&self, meter_id: &str) -> Vec<&ReadingRecord> {
+        self.readings
+            .iter()
+            .filter(|r| r.meter_id == meter_id)
+            .collect()
+    }
+}
+
+pub async fn subscriber_meters(
+    db: &ScopedDb,
+    subscriber_id: &str,
+) -> Result<SubscriberMeters, StoreError> {
+    let ns = db.namespace();
+    let partition = keys::subscriber_partition(ns, subscriber_id);
+    let mut found = SubscriberMeters::default();
+    for prefix in [
+        keys::METER_SORT_PREFIX,
+        keys::READING_SORT_PREFIX,
+        keys::ESTIMATE_SORT_PREFIX,
+    ] {
+        let mut cursor = None;
+        loop {
+            let query = Query::new(Index::Table, partition.clone())
+                .sort(SortKey::BeginsWith(prefix.to_owned()))
+                .limit(1000);
+            let page = db.query(query, cursor.as_ref()).await?;
+            for item in &page.items {
+                match prefix {
+                    p if p == keys::METER_SORT_PREFIX => found
+                        .meters
+                        .push((MeterRecord::from_item(item)?, item.version)),
+                    p if p == keys::READING_SORT_PREFIX => {
+                        found.readings.push(ReadingRecord::from_item(item)?)
+                    }
+                    _ => found.estimates.push((from_body(item)?, item.version)),
+                }
+            }
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+    }
+    Ok(found)
+}
