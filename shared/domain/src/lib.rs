@@ -13,6 +13,7 @@ mod newtype;
 pub mod period;
 pub mod requisites;
 pub mod schedule;
+pub mod spreadsheet;
 pub mod subscriber;
 pub mod tenant;
 
