@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod blobs;
+pub mod buildings;
 pub mod clock;
 pub mod config;
 pub mod health;
@@ -18,6 +19,7 @@ pub mod scheduler;
 pub mod schedules;
 pub mod signing;
 pub mod store;
+pub mod subscribers;
 pub mod tenancy;
 
 use std::sync::Arc;

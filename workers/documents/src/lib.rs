@@ -1,15 +1,13 @@
-//! The documents worker: renders PDFs (invoices, statements, reports) to the blob store. For now it handles only the `noop` job that proves the queue path.
+//! The documents worker: renders files to the blob store: subscriber list exports now;
+//! PDFs (invoices, statements, reports) with the billing work.
 
 use async_trait::async_trait;
 use crm_app::Services;
 use crm_app::jobs::{DocumentsJob, Envelope, JobError, JobHandler, JobRunner};
+use crm_app::subscribers::export::{self, ExportError};
 use tracing::info;
 
 pub struct Handler {
-    #[expect(
-        dead_code,
-        reason = "rendering writes to the blob store (a later issue)"
-    )]
     services: Services,
 }
 
@@ -28,8 +26,25 @@ impl JobHandler for Handler {
             DocumentsJob::Noop {} => {
                 info!(idempotency_key = %envelope.idempotency_key, "noop job handled");
             }
+            DocumentsJob::SubscriberExport { export_id } => {
+                let tenant = envelope
+                    .tenant_id
+                    .ok_or_else(|| JobError::Poison("an export job needs a tenant".into()))?;
+                export::run_job(&self.services, &tenant, &export_id)
+                    .await
+                    .map_err(export_failure)?;
+                info!(tenant_id = %tenant, export_id, "subscriber export written");
+            }
         }
         Ok(())
+    }
+}
+
+/// Store, blob and queue troubles pass; a missing export or an unwritable file do not.
+fn export_failure(error: ExportError) -> JobError {
+    match error {
+        ExportError::NotFound | ExportError::File(_) => JobError::Poison(error.to_string()),
+        other => JobError::Retry(other.to_string()),
     }
 }
 

@@ -38,6 +38,10 @@ pub enum PenaltiesJob {
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum DocumentsJob {
     Noop {},
+    /// Writes a filtered subscriber list to a file (`crm_app::subscribers::export::run_job`).
+    SubscriberExport {
+        export_id: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -78,7 +82,10 @@ impl Job for PenaltiesJob {
 impl Job for DocumentsJob {
     const QUEUE: QueueName = QueueName::Documents;
     fn kind(&self) -> &'static str {
-        "noop"
+        match self {
+            DocumentsJob::Noop {} => "noop",
+            DocumentsJob::SubscriberExport { .. } => "subscriber_export",
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod account_number;
 mod address;
+mod building;
 mod input;
 mod party;
 pub mod search;
@@ -12,6 +13,9 @@ mod tag;
 
 pub use account_number::{AccountNumber, AccountNumberError, AccountNumberPattern, PatternError};
 pub use address::{Address, AddressError};
+pub use building::{
+    BuildingFacts, BuildingInput, MAX_BUILDING_NAME_CHARS, building_address_key, is_in_building,
+};
 pub use input::{
     Invalid, MAX_EMAILS, MAX_NOTES_CHARS, MAX_PHONES, SubscriberFacts, SubscriberInput, parse_date,
 };
