@@ -4,8 +4,11 @@
 //! Every route is added through `AccessRouter` with the access it requires; feature modules
 //! each contribute a `routes` function. [`route_table`] lists them all for the access tests.
 
+mod buildings;
+mod exports;
 mod layout;
 mod platform;
+mod subscribers;
 
 use axum::Router;
 use crm_app::Services;
@@ -25,14 +28,21 @@ pub const DOCS_PATH: &str = "/api/v1/docs";
                        Authenticate with `Authorization: Bearer <API key>`. \
                        Errors are RFC 9457 problem+json with a stable `code`."
     ),
-    tags((name = "platform", description = "Health and metadata"))
+    tags(
+        (name = "platform", description = "Health and metadata"),
+        (name = "subscribers", description = "Personal accounts: search, filters, changes, status, history, export"),
+        (name = "buildings", description = "Buildings that group subscribers' premises")
+    )
 )]
 struct ApiDoc;
 
 /// Every feature's routes, each with its access.
 fn routes() -> AccessRouter<Services> {
     let routes = AccessRouter::new(ApiDoc::openapi());
-    platform::routes(routes)
+    let routes = platform::routes(routes);
+    let routes = subscribers::routes(routes);
+    let routes = buildings::routes(routes);
+    exports::routes(routes)
 }
 
 /// The routes and the access each requires.
