@@ -11,5 +11,7 @@ mod queue_conformance;
 mod readme;
 mod scheduler;
 mod store_conformance;
+mod subscribers;
+mod subscribers_support;
 mod support;
 mod workers;
