@@ -12,6 +12,7 @@ mod readme;
 mod scheduler;
 mod store_conformance;
 mod subscribers;
+mod subscribers_access;
 mod subscribers_support;
 mod support;
 mod workers;

@@ -130,12 +130,22 @@ impl Env {
 
     /// A form post as a browser sends it.
     pub async fn post_form(&self, who: &SignedIn, uri: &str, pairs: &[(&str, &str)]) -> Answer {
+        self.post_form_on(&self.host, who, uri, pairs).await
+    }
+
+    pub async fn post_form_on(
+        &self,
+        host: &str,
+        who: &SignedIn,
+        uri: &str,
+        pairs: &[(&str, &str)],
+    ) -> Answer {
         let body: String = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(pairs)
             .append_pair("_csrf", &who.csrf)
             .finish();
         let request = Request::post(uri)
-            .header("host", &self.host)
+            .header("host", host)
             .header("cookie", &who.cookie)
             .header("content-type", "application/x-www-form-urlencoded")
             .header("accept", "text/html")
@@ -226,4 +236,29 @@ pub fn person(surname: &str, name: &str) -> Value {
 /// Percent-encodes a query value.
 pub fn q(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// Another tenant on the same platform, with its administrator signed in.
+pub struct Other {
+    pub host: String,
+    pub admin: SignedIn,
+}
+
+impl Env {
+    pub async fn other_tenant(&self, id: &str) -> Other {
+        let services = &self.platform.services;
+        let tenant = tenants::create_tenant(services, id).await;
+        let account = tenants::create_account(
+            services,
+            Some(&tenant),
+            &format!("admin@{id}.example.ru"),
+            "administrator",
+            "a long test password",
+        )
+        .await;
+        Other {
+            host: tenants::host(&tenant),
+            admin: tenants::sign_in(services, Some(&tenant), account).await,
+        }
+    }
 }
