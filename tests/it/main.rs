@@ -10,6 +10,7 @@ mod infra;
 mod queue_conformance;
 mod readme;
 mod scheduler;
+mod search;
 mod store_conformance;
 mod subscribers;
 mod subscribers_access;

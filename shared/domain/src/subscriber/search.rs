@@ -233,13 +233,14 @@ pub fn terms(subscriber: &Searchable<'_>) -> Vec<Term> {
 
 fn is_phone_like(text: &str) -> bool {
     let digits = text.chars().filter(char::is_ascii_digit).count();
-    digits >= 5
+    (digits >= 5 || (text.starts_with('+') && digits > 0))
         && text
             .chars()
             .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')' | '.'))
 }
 
-/// The words of what someone typed into a search box: an e-mail stays whole, a phone number
+/// The words of what someone typed into a search box: an e-mail (or the start of one, like
+/// `petr.fed`) stays whole, a phone number
 /// typed with spaces, brackets or dashes becomes its digits, anything else splits into words
 /// (address abbreviations such as "ул." and "д." dropped).
 pub fn query_words(typed: &str) -> Vec<String> {
@@ -247,7 +248,11 @@ pub fn query_words(typed: &str) -> Vec<String> {
     if typed.is_empty() {
         return Vec::new();
     }
-    let mut words = if typed.contains('@') {
+    let whole = typed.contains('@')
+        || (!typed.contains(char::is_whitespace)
+            && typed.contains('.')
+            && typed.chars().any(|c| c.is_ascii_alphabetic()));
+    let mut words = if whole {
         vec![clip(&normalise(typed).replace(' ', ""))]
     } else if is_phone_like(typed) {
         vec![typed.chars().filter(char::is_ascii_digit).collect()]
@@ -463,6 +468,9 @@ mod tests {
         assert_eq!(query_words("  "), Vec::<String>::new());
         assert_eq!(query_words("+7 (912) 345-67-89"), ["79123456789"]);
         assert_eq!(query_words("Ivan.P@Mail.RU"), ["ivan.p@mail.ru"]);
+        assert_eq!(query_words("ivan.p"), ["ivan.p"]);
+        assert_eq!(query_words("ул.Ленина"), ["ленина"]);
+        assert_eq!(query_words("+7 9"), ["79"]);
         assert_eq!(query_words("Ленина 5"), ["5", "ленина"]);
         let words = query_words("ул Ленина 5");
         assert_eq!(words[leading_word(&words).unwrap()], "ленина");
