@@ -5,6 +5,7 @@
 mod access;
 mod binaries;
 mod blob_conformance;
+mod export;
 mod functions;
 mod infra;
 mod queue_conformance;
