@@ -84,6 +84,10 @@ async fn run(
 }
 
 /// Both parameter sets come from the same query string.
+#[expect(
+    clippy::result_large_err,
+    reason = "Problem is the one error of every handler; it is built once per failed request"
+)]
 fn serde_urlencoded_params<T: for<'de> Deserialize<'de>>(raw: &str) -> Result<T, Problem> {
     Query::<T>::try_from_uri(
         &format!("/?{raw}").parse().map_err(|_| {

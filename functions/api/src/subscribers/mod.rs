@@ -33,6 +33,10 @@ pub fn routes(router: AccessRouter<Services>) -> AccessRouter<Services> {
 }
 
 /// The tenant the request acts in (the guard has checked the principal belongs to it).
+#[expect(
+    clippy::result_large_err,
+    reason = "Problem is the one error of every handler; it is built once per failed request"
+)]
 pub(crate) fn tenant_of(context: &RequestContext) -> Result<TenantId, Problem> {
     context
         .principal
