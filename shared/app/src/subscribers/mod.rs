@@ -45,7 +45,7 @@ pub struct Subscriber {
     pub facts: SubscriberFacts,
     pub status: StatusState,
     /// Ids of the services currently linked. Kept by the service links of the catalogue (which
-    /// rewrite the profile through [`index_writes`]); filters read it.
+    /// write the profile with [`profile_write`]); the service filter reads it.
     #[serde(default)]
     pub services: Vec<String>,
     pub created_at: DateTime<Utc>,
@@ -125,6 +125,20 @@ impl Subscriber {
         serde_json::from_value(Value::Object(item.body.clone()))
             .map_err(|e| StoreError::Backend(format!("unreadable subscriber {:?}: {e}", item.key)))
     }
+}
+
+/// The write that stores `subscriber`'s profile (with its listing keys) over version
+/// `version`. For other features that change profile fields no index depends on (the
+/// catalogue's `services`), in their own transactions with their audit records.
+pub fn profile_write(
+    namespace: &crate::keys::Namespace,
+    subscriber: &Subscriber,
+    version: u64,
+) -> crate::store::Write {
+    crate::store::Write::Put(crate::store::Put {
+        item: index::profile_item(namespace, subscriber),
+        condition: crate::store::Condition::VersionEquals(version),
+    })
 }
 
 /// A subscriber and the version its profile is at (for optimistic edits).
