@@ -1,10 +1,10 @@
 //! `crm bootstrap`: creates what the aws backend needs (the table from `TABLE`, a queue and a
-//! dead-letter queue per worker, the files bucket) on an AWS endpoint, typically the moto
+//! dead-letter queue per worker, the files bucket, the mail sender's SES identity) on an AWS endpoint, typically the moto
 //! server, and prints the environment for `crm dev --backend aws`. Safe to run again.
 //! Real deployments create these resources with `infra/template.yaml` instead.
 
 use anyhow::Context;
-use crm_adapters::{aws, dynamo_store, s3_blobs, sqs_queue};
+use crm_adapters::{aws, dynamo_store, s3_blobs, ses_mailer, sqs_queue};
 use crm_app::queue::QueueName;
 
 pub async fn run(
@@ -27,6 +27,14 @@ pub async fn run(
     s3_blobs::create_bucket(&sdk, &bucket)
         .await
         .with_context(|| format!("creating bucket {bucket}"))?;
+    // SES sends only from a verified identity (the emulator verifies it at once).
+    let mail_from = std::env::var("CRM_MAIL_FROM").unwrap_or_else(|_| {
+        let domain = std::env::var("CRM_PLATFORM_DOMAIN").unwrap_or_else(|_| "localhost".into());
+        format!("no-reply@{domain}")
+    });
+    ses_mailer::create_sender_identity(&sdk, &mail_from)
+        .await
+        .with_context(|| format!("creating the mail sender identity {mail_from}"))?;
 
     let mut exports = vec![
         ("CRM_BACKEND".to_owned(), "aws".to_owned()),

@@ -28,19 +28,21 @@ async function withPage(options, body) {
 const h1 = (page) => page.locator("h1").first().textContent();
 
 describe("layout", () => {
-  test("the home page renders in Russian with the layout", () =>
+  test("the platform's root leads to the staff sign-in, in Russian with the layout", () =>
     withPage({}, async (page) => {
       const response = await visit(page, "/", "home-ru");
       assert.equal(response.status(), 200);
+      assert.equal(new URL(page.url()).pathname, "/central/login");
       assert.equal(await page.getAttribute("html", "lang"), "ru");
-      assert.equal(await h1(page), "Добро пожаловать");
+      assert.equal(await h1(page), "Вход для сотрудников платформы");
       assert.equal(await page.locator("main#content").count(), 1);
       assert.equal(await page.locator("header").count(), 1);
       assert.equal(await page.locator("footer").count(), 1);
       assert.equal(await page.locator('a[href="/api/v1/docs"]').first().textContent(), "Справочник API");
+      await visit(page, "/ui/components", "gallery-nav");
       const current = page.locator('nav a[aria-current="page"]');
       assert.equal(await current.count(), 1);
-      assert.equal(await current.getAttribute("href"), "/");
+      assert.equal(await current.getAttribute("href"), "/ui/components");
       // The stylesheet applied: Tabler's navbar is a flex container.
       assert.equal(await page.locator("header.navbar").evaluate((el) => getComputedStyle(el).display), "flex");
 
@@ -64,12 +66,12 @@ describe("layout", () => {
       assert.equal(new URL(page.url()).pathname + new URL(page.url()).search, "/ui/components?sort=city&dir=desc");
 
       await visit(page, "/", "home-en");
-      assert.equal(await h1(page), "Welcome");
+      assert.equal(await h1(page), "Platform staff sign-in");
       await page.getByRole("link", { name: "Русский" }).click();
       await page.waitForLoadState("load");
       await snap(page, "home-ru-again");
       assert.equal(await page.getAttribute("html", "lang"), "ru");
-      assert.equal(await h1(page), "Добро пожаловать");
+      assert.equal(await h1(page), "Вход для сотрудников платформы");
     }));
 
   test("on a phone the navigation collapses behind the menu button", () =>
@@ -235,6 +237,6 @@ describe("other pages", () => {
       assert.equal(await page.locator("nav[aria-label]").count(), 0, "no navigation without a user");
       await page.getByRole("link", { name: "На главную" }).click();
       await page.waitForLoadState("load");
-      assert.equal(await h1(page), "Добро пожаловать");
+      assert.equal(await h1(page), "Вход для сотрудников платформы", "the platform's root asks staff to sign in");
     }));
 });

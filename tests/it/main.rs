@@ -3,18 +3,28 @@
 //! embedded storage, worker entry points fed with the fixtures in `events/`, and infra checks.
 
 mod access;
+mod access_matrix;
+mod api_keys;
+mod audit_log;
+mod auth;
 mod binaries;
 mod blob_conformance;
+mod cross_tenant;
 mod export;
 mod functions;
 mod infra;
+mod mail_conformance;
+mod outbox;
 mod queue_conformance;
 mod readme;
+mod roles;
 mod scheduler;
 mod search;
+mod staff;
 mod store_conformance;
 mod subscribers;
 mod subscribers_access;
 mod subscribers_support;
 mod support;
+mod users;
 mod workers;

@@ -116,9 +116,10 @@ async fn create_read_change_and_see_the_change_in_history() {
     let html = card.text();
     assert!(html.contains("Фёдорова Анна Ивановна"));
     assert!(
-        html.contains("data-history-field>Город</td>"),
+        html.contains("<code>Город</code>"),
         "the timeline names the field"
     );
+    assert!(html.contains("Изменён абонент"));
     assert!(html.contains("<del>Тверь</del>") && html.contains("<ins>Ржев</ins>"));
     for empty in [
         "data-services",

@@ -21,10 +21,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::routes;
 
-use crate::layout::page_chrome;
 use crate::subscribers::dto::SearchParams;
 use crate::subscribers::texts::{SubscriberTexts, texts};
 use crate::subscribers::{EXPORT, search_problem, tenant_of};
+use crm_web::chrome::tenant_chrome;
 
 pub const UI_EXPORT: &str = "/subscribers/export";
 const UI_STATUS: &str = "/subscribers/exports";
@@ -258,7 +258,7 @@ async fn ui_status(
         ExportState::Done => (s.export_done)(status.rows),
         ExportState::Failed => s.export_failed.to_owned(),
     };
-    let chrome = page_chrome(&services, &context, chrome).await;
+    let chrome = tenant_chrome(chrome, &context, &services).await;
     let content = StatusContent {
         s,
         text,

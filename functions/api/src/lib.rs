@@ -4,11 +4,20 @@
 //! Every route is added through `AccessRouter` with the access it requires; feature modules
 //! each contribute a `routes` function. [`route_table`] lists them all for the access tests.
 
+mod acting;
+mod api_keys;
+mod audit;
+mod auth;
 mod buildings;
+mod dashboard;
 mod exports;
 mod layout;
+mod outbox;
 mod platform;
+mod roles;
+mod sessions;
 mod subscribers;
+mod users;
 
 use axum::Router;
 use crm_app::Services;
@@ -30,6 +39,7 @@ pub const DOCS_PATH: &str = "/api/v1/docs";
     ),
     tags(
         (name = "platform", description = "Health and metadata"),
+        (name = "identity", description = "The caller, users, invitations, roles, API keys, sessions"),
         (name = "subscribers", description = "Personal accounts: search, filters, changes, status, history, export"),
         (name = "buildings", description = "Buildings that group subscribers' premises")
     )
@@ -40,6 +50,14 @@ struct ApiDoc;
 fn routes() -> AccessRouter<Services> {
     let routes = AccessRouter::new(ApiDoc::openapi());
     let routes = platform::routes(routes);
+    let routes = audit::routes(routes);
+    let routes = outbox::routes(routes);
+    let routes = dashboard::routes(routes);
+    let routes = auth::routes(routes);
+    let routes = sessions::routes(routes);
+    let routes = users::routes(routes);
+    let routes = roles::routes(routes);
+    let routes = api_keys::routes(routes);
     let routes = subscribers::routes(routes);
     let routes = buildings::routes(routes);
     exports::routes(routes)

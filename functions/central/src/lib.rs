@@ -4,7 +4,13 @@
 //! Every route is added through `AccessRouter` with the access it requires; feature modules
 //! each contribute a `routes` function. [`route_table`] lists them all for the access tests.
 
+mod audit;
+mod auth;
+mod home;
+mod impersonation;
+mod outbox;
 mod platform;
+mod staff;
 
 use axum::Router;
 use crm_app::Services;
@@ -23,13 +29,22 @@ pub const DOCS_PATH: &str = "/central/api/v1/docs";
         description = "Platform administration: tenants, domains, platform staff. \
                        Errors are RFC 9457 problem+json with a stable `code`."
     ),
-    tags((name = "platform", description = "Health and metadata"))
+    tags(
+        (name = "platform", description = "Health and metadata"),
+        (name = "staff", description = "Platform staff and impersonation")
+    )
 )]
 struct CentralDoc;
 
 fn routes() -> AccessRouter<Services> {
     let routes = AccessRouter::new(CentralDoc::openapi());
-    platform::routes(routes)
+    let routes = platform::routes(routes);
+    let routes = audit::routes(routes);
+    let routes = outbox::routes(routes);
+    let routes = home::routes(routes);
+    let routes = auth::routes(routes);
+    let routes = staff::routes(routes);
+    impersonation::routes(routes)
 }
 
 /// The routes and the access each requires.

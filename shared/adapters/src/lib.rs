@@ -5,6 +5,7 @@
 //! | Store | [`sqlite_store`] | [`dynamo_store`] |
 //! | Queue | [`embedded_queue`] | [`sqs_queue`] |
 //! | Blobs | [`folder_blobs`] | [`s3_blobs`] |
+//! | Mailer | [`outbox_mailer`] | [`ses_mailer`] |
 //!
 //! [`wiring`] turns a `Config` into `Services`; [`bootstrap`] creates the AWS resources from the
 //! same definitions the template uses; [`lambda_sqs`] adapts SQS Lambda events to the job runner.
@@ -18,6 +19,7 @@ pub mod lambda_sqs;
 pub mod outbox_mailer;
 pub mod runtime;
 pub mod s3_blobs;
+pub mod ses_mailer;
 pub mod sqlite_store;
 pub mod sqs_queue;
 pub mod wiring;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use crm_app::clock::{Clock, Ids};
-use crm_app::mail::{Email, MailError, Mailer, SentEmail};
+use crm_app::mail::{Email, MailError, Mailer, OutboxScope, SentEmail, check_address};
 
 pub struct OutboxMailer {
     folder: PathBuf,
@@ -27,9 +27,7 @@ fn io_error(e: std::io::Error) -> MailError {
 #[async_trait]
 impl Mailer for OutboxMailer {
     async fn send(&self, email: &Email) -> Result<String, MailError> {
-        if !email.to.contains('@') || email.to.chars().any(char::is_whitespace) {
-            return Err(MailError::BadAddress(email.to.clone()));
-        }
+        check_address(&email.to)?;
         let sent = SentEmail {
             id: self.ids.new_id(),
             sent_at: self.clock.now(),
@@ -56,10 +54,54 @@ impl Mailer for OutboxMailer {
     }
 
     async fn outbox(&self, limit: usize) -> Result<Option<Vec<SentEmail>>, MailError> {
+        self.outbox_in(&OutboxScope::All, limit).await
+    }
+
+    async fn outbox_in(
+        &self,
+        scope: &OutboxScope,
+        limit: usize,
+    ) -> Result<Option<Vec<SentEmail>>, MailError> {
+        let mut sent = Vec::new();
+        for name in self.names_newest_first().await? {
+            if sent.len() >= limit {
+                break;
+            }
+            if let Some(email) = self.read(&name).await?
+                && scope.includes(&email.email)
+            {
+                sent.push(email);
+            }
+        }
+        Ok(Some(sent))
+    }
+
+    async fn outbox_message(
+        &self,
+        scope: &OutboxScope,
+        id: &str,
+    ) -> Result<Option<SentEmail>, MailError> {
+        // Matched against the folder's own names, so the id never becomes part of a path.
+        let suffix = format!("-{id}.json");
+        for name in self.names_newest_first().await? {
+            if name.ends_with(&suffix)
+                && let Some(email) = self.read(&name).await?
+                && email.id == id
+            {
+                return Ok(scope.includes(&email.email).then_some(email));
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl OutboxMailer {
+    /// The outbox's mail files, newest first (names start with the time sent).
+    async fn names_newest_first(&self) -> Result<Vec<String>, MailError> {
         let mut names = Vec::new();
         let mut entries = match tokio::fs::read_dir(&self.folder).await {
             Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Some(Vec::new())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(names),
             Err(e) => return Err(io_error(e)),
         };
         while let Some(entry) = entries.next_entry().await.map_err(io_error)? {
@@ -69,15 +111,15 @@ impl Mailer for OutboxMailer {
             }
         }
         names.sort_unstable_by(|a, b| b.cmp(a));
-        let mut sent = Vec::new();
-        for name in names.into_iter().take(limit) {
-            let bytes = tokio::fs::read(self.folder.join(&name))
-                .await
-                .map_err(io_error)?;
-            if let Ok(email) = serde_json::from_slice::<SentEmail>(&bytes) {
-                sent.push(email);
-            }
+        Ok(names)
+    }
+
+    /// One mail file; `None` if it is gone or unreadable (never half-written: see `send`).
+    async fn read(&self, name: &str) -> Result<Option<SentEmail>, MailError> {
+        match tokio::fs::read(self.folder.join(name)).await {
+            Ok(bytes) => Ok(serde_json::from_slice(&bytes).ok()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_error(e)),
         }
-        Ok(Some(sent))
     }
 }

@@ -119,11 +119,9 @@ async fn on_aws(
         db: Db::new(Arc::new(store), &signer),
         queue: Arc::new(SqsQueue::new(&sdk, aws.queues.clone())),
         blobs: Arc::new(S3Blobs::new(&sdk, aws.bucket.clone())),
-        // SES-ADAPTER: replaced by the SES mailer; until then mail goes to a local outbox.
-        mailer: Arc::new(OutboxMailer::new(
-            std::env::temp_dir().join("crm-outbox"),
-            clock.clone(),
-            Arc::new(RandomIds),
+        mailer: Arc::new(crate::ses_mailer::SesMailer::new(
+            &sdk,
+            config.mail_from.clone(),
         )),
         clock,
         ids: Arc::new(RandomIds),

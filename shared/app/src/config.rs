@@ -38,6 +38,14 @@ pub const VARIABLES: &[(&str, &str)] = &[
         "base URL users reach the platform at (default `http://127.0.0.1:<port>`)",
     ),
     (
+        "CRM_PLATFORM_DOMAIN",
+        "the platform's domain: the central UI lives on it, tenants on its subdomains (default `localhost`, so `demo.localhost`)",
+    ),
+    (
+        "CRM_MAIL_FROM",
+        "sender address of platform mail, a verified SES identity on aws (default `no-reply@<platform domain>`)",
+    ),
+    (
         "CRM_LISTEN",
         "address a function binary listens on outside Lambda (default `127.0.0.1:3000`)",
     ),
@@ -103,6 +111,8 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Tenants get `<slug>.<platform_domain>`; the central part is served on the domain itself.
     pub platform_domain: String,
+    /// The sender of platform mail (`no-reply@<platform domain>` unless set).
+    pub mail_from: String,
     pub listen: SocketAddr,
     pub max_receives: u32,
 }
@@ -219,6 +229,11 @@ impl Config {
                     })
             },
         );
+        let mail_from = parse_or(&get, "CRM_MAIL_FROM", None, &mut errors, |raw| {
+            crate::mail::check_address(raw)
+                .map(|()| raw.to_owned())
+                .map_err(|_| "expected one plain address, like no-reply@crm.example.com".into())
+        });
         let listen = parse_or(
             &get,
             "CRM_LISTEN",
@@ -240,11 +255,13 @@ impl Config {
         if !errors.is_empty() {
             return Err(ConfigErrors(errors));
         }
+        let platform_domain = platform_domain.unwrap_or_else(|| "localhost".to_owned());
         Ok(Config {
             backend,
             signing_key,
             public_url,
-            platform_domain: platform_domain.unwrap_or_else(|| "localhost".to_owned()),
+            mail_from: mail_from.unwrap_or_else(|| format!("no-reply@{platform_domain}")),
+            platform_domain,
             listen: listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000))),
             max_receives: max_receives.unwrap_or(5),
         })
@@ -296,6 +313,17 @@ mod tests {
         );
         assert_eq!(config.max_receives, 5);
         assert_eq!(config.listen.to_string(), "127.0.0.1:3000");
+        assert_eq!(config.mail_from, "no-reply@localhost");
+    }
+
+    #[test]
+    fn mail_sender() {
+        let platform = config(&[("CRM_PLATFORM_DOMAIN", "crm.example.com")]).unwrap();
+        assert_eq!(platform.mail_from, "no-reply@crm.example.com");
+        let set = config(&[("CRM_MAIL_FROM", "billing@vodokanal.ru")]).unwrap();
+        assert_eq!(set.mail_from, "billing@vodokanal.ru");
+        let err = config(&[("CRM_MAIL_FROM", "Водоканал <a@b.ru>")]).unwrap_err();
+        assert!(err.to_string().contains("CRM_MAIL_FROM"), "{err}");
     }
 
     #[test]

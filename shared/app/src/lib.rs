@@ -5,6 +5,7 @@
 //! through a tenant-scoped store handle.
 
 pub mod audit;
+pub mod audit_log;
 pub mod blobs;
 pub mod buildings;
 pub mod clock;

@@ -5,10 +5,12 @@
 
 pub mod access;
 pub mod audit;
+pub mod auth;
 pub mod billing;
 pub mod colour;
 pub mod contact;
 pub mod hostname;
+pub mod meter;
 mod newtype;
 pub mod period;
 pub mod requisites;

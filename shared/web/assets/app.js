@@ -40,6 +40,27 @@
     }
   });
 
+  // <button data-copy-target="id"> copies that field's value (an API key shown once).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy-target]");
+    if (!button) {
+      return;
+    }
+    var field = document.getElementById(button.getAttribute("data-copy-target"));
+    if (!field) {
+      return;
+    }
+    field.select();
+    var done = function () {
+      button.classList.add("btn-success");
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(done, function () {});
+    } else if (document.execCommand && document.execCommand("copy")) {
+      done();
+    }
+  });
+
   // After a failed submit, move focus to the error summary so it is read out first.
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.querySelector("[data-error-summary]");

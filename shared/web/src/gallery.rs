@@ -739,9 +739,7 @@ mod tests {
     #[tokio::test]
     async fn demo_chrome_has_a_user_menu_with_csrf_and_a_banner() {
         let (_, body) = get_page("/ui/components?chrome=demo").await;
-        assert!(
-            body.contains(r#"<input type="hidden" name="csrf_token" value="demo-csrf-token">"#)
-        );
+        assert!(body.contains(r#"<input type="hidden" name="_csrf" value="demo-csrf-token">"#));
         assert!(body.contains(r#"<meta name="csrf-token" content="demo-csrf-token">"#));
         assert!(
             body.contains("Вы действуете как Анна Петрова (демо) в организации «Водоканал Тверь»")

@@ -4,7 +4,9 @@
 
 pub mod access;
 pub mod assets;
+pub mod audit;
 pub mod blob_route;
+pub mod chrome;
 pub mod cookies;
 pub mod error_page;
 pub mod extract;
@@ -13,7 +15,9 @@ pub mod format;
 pub mod gallery;
 pub mod health;
 pub mod i18n;
+pub mod identity;
 pub mod openapi;
+pub mod outbox;
 pub mod pages;
 pub mod problem;
 pub mod request_id;

@@ -1,6 +1,8 @@
 //! Helpers shared by the end-to-end tests.
 
 pub mod embedded;
+pub mod http;
+pub mod identity;
 pub mod moto;
 #[allow(
     dead_code,

@@ -81,6 +81,7 @@ pub async fn create_account(
             services.password_cost,
         )),
         totp_secret: None,
+        totp_last_step: None,
         failed_logins: 0,
         locked_until: None,
         created_at: now,

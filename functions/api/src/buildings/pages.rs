@@ -23,11 +23,11 @@ use crm_web::ui::{
 use serde::Deserialize;
 
 use super::{LIST, card_href};
-use crate::layout::page_chrome;
 use crate::subscribers::dto::SearchParams;
 use crate::subscribers::pages::{Fact, Tab, allows, columns, subscriber_rows, tabs};
 use crate::subscribers::texts::{SubscriberTexts, message, texts};
 use crate::subscribers::{CREATE, READ, UPDATE, field_errors, search_problem, tenant_of};
+use crm_web::chrome::tenant_chrome;
 
 const NEW: &str = "/buildings/new";
 
@@ -91,7 +91,7 @@ async fn list(
             Cell::number(counts.closed.to_string()),
         ]);
     }
-    let chrome = page_chrome(&services, &context, chrome).await;
+    let chrome = tenant_chrome(chrome, &context, &services).await;
     let t = chrome.t;
     let can_create = allows(&context, Action::Create);
     let base = Link::new(LIST);
@@ -178,7 +178,7 @@ async fn card(
         Ok(page) => page,
         Err(e) => return format.respond(search_problem(lang, e)),
     };
-    let chrome = page_chrome(&services, &context, chrome).await;
+    let chrome = tenant_chrome(chrome, &context, &services).await;
     let t = chrome.t;
     let columns = columns(s);
     let sort = Sort::from_query(
@@ -311,7 +311,7 @@ async fn render(
     cancel_href: String,
 ) -> Response {
     let s = texts(chrome.lang);
-    let chrome = page_chrome(services, context, chrome).await;
+    let chrome = tenant_chrome(chrome, context, services).await;
     let t = chrome.t;
     let text = |name: &str, label: &'static str, value: &str| {
         Field::text(t, name, label).value(value).errors(errors)

@@ -21,7 +21,7 @@ use crm_web::ui::{Chrome, ErrorSummary, Field, FieldErrors, Page, SelectOption};
 use super::pages::{LIST, card_href};
 use super::texts::{SubscriberTexts, message, status_label, texts};
 use super::{CREATE, UPDATE, field_errors, tenant_of};
-use crate::layout::page_chrome;
+use crm_web::chrome::tenant_chrome;
 
 pub const NEW: &str = "/subscribers/new";
 
@@ -294,7 +294,7 @@ async fn render(
         Ok(options) => options,
         Err(problem) => return problem.into_response(),
     };
-    let chrome = page_chrome(services, context, chrome).await;
+    let chrome = tenant_chrome(chrome, context, services).await;
     let content = form_content(FormParts {
         t: chrome.t,
         s,
@@ -555,6 +555,11 @@ async fn change_status(
         Ok(tenant) => tenant,
         Err(problem) => return format.respond(problem),
     };
+    match subscribers::get(&services.db.tenant(&tenant), &id).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return format.respond(Problem::not_found()),
+        Err(e) => return format.respond(Problem::from(e)),
+    }
     let value = |name: &str| {
         pairs
             .iter()

@@ -1,7 +1,6 @@
 //! The change history table of a card: who, when, which field, old -> new, from the audit
 //! records. Field paths and coded values are shown in the page's language.
 
-use askama::Template;
 use crm_app::audit::AuditRecord;
 use crm_web::i18n::Lang;
 use serde_json::Value;
@@ -87,75 +86,25 @@ fn value_text(lang: Lang, value: Option<&Value>) -> String {
     }
 }
 
-fn action_label(lang: Lang, action: &str) -> String {
-    let label = match action.rsplit('.').next().unwrap_or(action) {
-        "create" => pick(lang, "Создание", "Created"),
-        "update" => pick(lang, "Изменение", "Changed"),
-        "close" => pick(lang, "Закрытие счёта", "Closed"),
-        "reopen" => pick(lang, "Возобновление", "Reopened"),
-        "suspend" => pick(lang, "Приостановка", "Suspended"),
-        _ => return action.to_owned(),
-    };
-    label.to_owned()
-}
-
-pub struct ChangeRow {
-    pub field: String,
-    pub old: String,
-    pub new: String,
-}
-
-pub struct EntryRow {
-    pub when: String,
-    pub who: String,
-    pub action: String,
-    pub changes: Vec<ChangeRow>,
-}
-
-#[derive(Template)]
-#[template(path = "subscribers/history.html")]
-pub struct HistoryTable {
-    pub s: &'static SubscriberTexts,
-    pub entries: Vec<EntryRow>,
-    pub more_href: Option<String>,
-}
-
-impl HistoryTable {
-    pub fn new(
-        s: &'static SubscriberTexts,
-        lang: Lang,
-        records: &[AuditRecord],
-        more_href: Option<String>,
-    ) -> Self {
-        let entries = records
-            .iter()
-            .map(|record| EntryRow {
-                when: crm_web::format::date_time(record.at, chrono_tz::Europe::Moscow),
-                who: record.actor.label(),
-                action: action_label(lang, &record.action),
-                // A creation lists nothing: every field is new, the card shows them.
-                changes: if record.action.ends_with(".create") {
-                    Vec::new()
-                } else {
-                    record
-                        .changes
-                        .iter()
-                        .filter(|c| c.field != "updated_at")
-                        .map(|c| ChangeRow {
-                            field: field_label(lang, &c.field),
-                            old: value_text(lang, c.old.as_ref()),
-                            new: value_text(lang, c.new.as_ref()),
-                        })
-                        .collect()
-                },
-            })
-            .collect();
-        Self {
-            s,
-            entries,
-            more_href,
+/// The shared history component for a card, with field names and coded values in `lang`.
+/// A creation lists no fields: every field is new, and the card shows them.
+pub fn history(
+    s: &SubscriberTexts,
+    lang: Lang,
+    records: &[AuditRecord],
+) -> crm_web::ui::history::History {
+    let mut history = crm_web::ui::history::History::new(lang, chrono_tz::Europe::Moscow, records)
+        .empty(crm_web::ui::EmptyState::new(s.history, s.history_empty));
+    for (entry, record) in history.entries.iter_mut().zip(records) {
+        if record.action.ends_with(".create") {
+            entry.changes.clear();
+            continue;
+        }
+        for (change, raw) in entry.changes.iter_mut().zip(&record.changes) {
+            change.field = field_label(lang, &raw.field);
+            change.old = value_text(lang, raw.old.as_ref());
+            change.new = value_text(lang, raw.new.as_ref());
         }
     }
+    history
 }
-
-impl askama::filters::HtmlSafe for HistoryTable {}

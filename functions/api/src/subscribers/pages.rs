@@ -21,10 +21,10 @@ use crm_web::ui::{Cell, Chrome, Column, DataTable, EmptyState, Link, Page, Pager
 use serde::Deserialize;
 
 use super::dto::SearchParams;
-use super::history::HistoryTable;
+use super::history::history as history_view;
 use super::texts::{SubscriberTexts, mode_label, status_label, texts};
 use super::{READ, search_problem, tenant_of};
-use crate::layout::page_chrome;
+use crm_web::chrome::tenant_chrome;
 
 pub const LIST: &str = "/subscribers";
 
@@ -213,7 +213,7 @@ async fn list(
         Err(e) => return format.respond(Problem::from(e)),
     };
 
-    let chrome = page_chrome(&services, &context, chrome).await;
+    let chrome = tenant_chrome(chrome, &context, &services).await;
     let t = chrome.t;
     let columns = columns(s);
     let sort = Sort::from_query(
@@ -379,7 +379,8 @@ struct CardContent {
     meters_empty: EmptyState,
     invoices_empty: EmptyState,
     payments_empty: EmptyState,
-    history: HistoryTable,
+    history: crm_web::ui::history::History,
+    history_more: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -424,7 +425,7 @@ async fn card(
         Ok(found) => found,
         Err(e) => return format.respond(Problem::from(e)),
     };
-    let chrome = page_chrome(&services, &context, chrome).await;
+    let chrome = tenant_chrome(chrome, &context, &services).await;
     let csrf = chrome.csrf_token.clone();
     let content = card_content(CardParts {
         s,
@@ -597,6 +598,7 @@ fn card_content(parts: CardParts<'_>) -> CardContent {
         meters_empty: EmptyState::new(s.meters_empty_title, s.meters_empty_text),
         invoices_empty: EmptyState::new(s.invoices_empty_title, s.invoices_empty_text),
         payments_empty: EmptyState::new(s.payments_empty_title, s.payments_empty_text),
-        history: HistoryTable::new(s, lang, records, more_href),
+        history: history_view(s, lang, records),
+        history_more: more_href,
     }
 }

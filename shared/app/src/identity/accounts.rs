@@ -7,9 +7,15 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::{Invalid, Issue};
 use crate::audit::{Audit, Change};
 use crate::keys::{self, Namespace};
-use crate::store::{Body, Condition, Index, Item, Key, Put, ScopedDb, StoreError, Write};
+use crate::store::{
+    Body, Condition, Index, Item, Key, Put, Query, ScopedDb, SortKey, StoreError, Write,
+};
+
+/// Longest display name accepted.
+pub const NAME_MAX_CHARS: usize = 100;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -34,6 +40,9 @@ pub struct Account {
     /// Base32 TOTP secret once a second factor is confirmed.
     #[serde(default)]
     pub totp_secret: Option<String>,
+    /// The TOTP step of the last accepted code: a code works once.
+    #[serde(default)]
+    pub totp_last_step: Option<i64>,
     #[serde(default)]
     pub failed_logins: u32,
     #[serde(default)]
@@ -42,6 +51,23 @@ pub struct Account {
 }
 
 impl Account {
+    /// A new active account without a password or second factor.
+    pub fn new(id: String, email: &str, name: String, role: String, now: DateTime<Utc>) -> Self {
+        Self {
+            id,
+            email: normalise_email(email),
+            name,
+            role,
+            status: AccountStatus::Active,
+            password_hash: None,
+            totp_secret: None,
+            totp_last_step: None,
+            failed_logins: 0,
+            locked_until: None,
+            created_at: now,
+        }
+    }
+
     /// The account as the audit log may show it (secrets redacted there by field name).
     pub fn to_value(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
@@ -71,6 +97,62 @@ impl Account {
 /// Normalises an email for uniqueness and lookup.
 pub fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
+}
+
+/// A valid email, normalised, or the issue with it.
+pub fn parse_email(field: &'static str, raw: &str) -> Result<String, Issue> {
+    if raw.trim().is_empty() {
+        return Err(Issue {
+            field,
+            problem: Invalid::Required,
+        });
+    }
+    crm_domain::Email::parse(raw)
+        .map(|email| normalise_email(email.as_str()))
+        .map_err(|e| Issue {
+            field,
+            problem: Invalid::Email(e),
+        })
+}
+
+/// A display name, trimmed, or the issue with it.
+pub fn parse_name(field: &'static str, raw: &str) -> Result<String, Issue> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(Issue {
+            field,
+            problem: Invalid::Required,
+        });
+    }
+    if name.chars().count() > NAME_MAX_CHARS || name.chars().any(char::is_control) {
+        return Err(Issue {
+            field,
+            problem: Invalid::TooLong {
+                max: NAME_MAX_CHARS,
+            },
+        });
+    }
+    Ok(name.to_owned())
+}
+
+/// Every account of the realm, by name. Realms hold people, not subscribers: a few hundred at
+/// most (tenants have a user limit), read from one index partition.
+pub async fn list_all(db: &ScopedDb) -> Result<Vec<(Account, u64)>, StoreError> {
+    let mut all = Vec::new();
+    let mut cursor = None;
+    loop {
+        let query = Query::new(Index::Gsi1, keys::accounts_partition(db.namespace()))
+            .sort(SortKey::Any)
+            .limit(1000);
+        let page = db.query(query, cursor.as_ref()).await?;
+        for item in &page.items {
+            all.push((Account::from_item(item)?, item.version));
+        }
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => return Ok(all),
+        }
+    }
 }
 
 pub async fn get(db: &ScopedDb, id: &str) -> Result<Option<(Account, u64)>, StoreError> {
@@ -142,6 +224,32 @@ pub fn redacted(account: &Account) -> Value {
         }
     }
     value
+}
+
+/// The writes that change an account from `before` (read at `version`) to `after`, with the
+/// audit record of `action` (`account.role_change`, `auth.login_failed`, ...).
+pub fn change_writes(
+    realm: &super::Realm,
+    audit: &Audit,
+    action: &str,
+    before: &Account,
+    after: &Account,
+    version: u64,
+) -> Vec<Write> {
+    let (old, new) = (redacted(before), redacted(after));
+    vec![
+        update_write(realm.namespace(), after, version),
+        realm.audit_write(
+            audit,
+            &Change {
+                action,
+                entity_type: "account",
+                entity_id: &after.id,
+                before: Some(&old),
+                after: Some(&new),
+            },
+        ),
+    ]
 }
 
 /// A put of `account` over the version read, for read-modify-write changes.

@@ -11,8 +11,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::secrets::{constant_time_eq, new_token, token_hash};
+use super::{IdentityError, Invalid, Issue, Realm, Refusal};
+use crate::audit::{Audit, Change};
 use crate::keys::{self, Namespace};
-use crate::store::{Body, Condition, Db, Index, Item, Put, StoreError};
+use crate::store::{Body, Condition, Db, Index, Item, Put, Query, SortKey, StoreError, Write};
+
+pub const NAME_MAX_CHARS: usize = 60;
 
 const PREFIX: &str = "crm";
 /// `last_used_at` is written at most this often.
@@ -117,6 +121,148 @@ pub async fn authenticate(
         let _ = scoped.put(touch).await;
     }
     Ok(Some((tenant, key)))
+}
+
+impl ApiKey {
+    /// The key as the audit log shows it (the hash is redacted there by name anyway).
+    fn audited(&self) -> Value {
+        serde_json::json!({
+            "name": self.name,
+            "hint": self.hint,
+            "scopes": self.scopes,
+            "revoked_at": self.revoked_at,
+        })
+    }
+}
+
+/// Creates a key with `scopes`, all of which the creator (`actor`) must hold. Returns the key
+/// and its token, which is shown once and never again.
+pub async fn create(
+    realm: &Realm,
+    actor: &PermissionSet,
+    name: &str,
+    scopes: PermissionSet,
+    audit: &Audit,
+) -> Result<(ApiKey, String), IdentityError> {
+    let Some(tenant) = realm.tenant.clone() else {
+        return Err(IdentityError::NotFound);
+    };
+    let mut issues = Vec::new();
+    let name = name.trim();
+    if name.is_empty() {
+        issues.push(Issue {
+            field: "name",
+            problem: Invalid::Required,
+        });
+    } else if name.chars().count() > NAME_MAX_CHARS || name.chars().any(char::is_control) {
+        issues.push(Issue {
+            field: "name",
+            problem: Invalid::TooLong {
+                max: NAME_MAX_CHARS,
+            },
+        });
+    }
+    if scopes.is_empty() {
+        issues.push(Issue {
+            field: "scopes",
+            problem: Invalid::Required,
+        });
+    } else if let Err(crm_domain::access::grants::NotHeld(missing)) =
+        crm_domain::access::grants::check_change(actor, &PermissionSet::default(), &scopes)
+    {
+        issues.push(Issue {
+            field: "scopes",
+            problem: Invalid::NotHeld(missing),
+        });
+    }
+    if !issues.is_empty() {
+        return Err(IdentityError::Invalid(issues));
+    }
+    let (key, token) = ApiKey::issue(
+        &tenant,
+        realm.new_id(),
+        name.to_owned(),
+        scopes,
+        audit.actor.id(),
+        realm.now(),
+    );
+    let after = key.audited();
+    let writes = vec![
+        Write::Put(Put {
+            item: key.to_item(realm.namespace()),
+            condition: Condition::MustNotExist,
+        }),
+        realm.audit_write(
+            audit,
+            &Change {
+                action: "api_key.create",
+                entity_type: "api_key",
+                entity_id: &key.id,
+                before: None,
+                after: Some(&after),
+            },
+        ),
+    ];
+    realm.db.transact(writes).await?;
+    Ok((key, token))
+}
+
+/// The tenant's keys, newest first, revoked ones included.
+pub async fn list(realm: &Realm) -> Result<Vec<ApiKey>, StoreError> {
+    let query = Query::new(Index::Gsi1, keys::api_keys_partition(realm.namespace()))
+        .sort(SortKey::Any)
+        .backward()
+        .limit(1000);
+    let page = realm.db.query(query, None).await?;
+    Ok(page.items.iter().filter_map(ApiKey::from_item).collect())
+}
+
+pub async fn get(realm: &Realm, id: &str) -> Result<ApiKey, IdentityError> {
+    realm
+        .db
+        .get(&keys::api_key(realm.namespace(), id))
+        .await?
+        .as_ref()
+        .and_then(ApiKey::from_item)
+        .ok_or(IdentityError::NotFound)
+}
+
+/// Revokes a key: it stops working at once. Revoking a revoked key changes nothing.
+pub async fn revoke(realm: &Realm, id: &str, audit: &Audit) -> Result<ApiKey, IdentityError> {
+    let item = realm
+        .db
+        .get(&keys::api_key(realm.namespace(), id))
+        .await?
+        .ok_or(IdentityError::NotFound)?;
+    let before = ApiKey::from_item(&item).ok_or(IdentityError::NotFound)?;
+    if before.revoked_at.is_some() {
+        return Ok(before);
+    }
+    let mut after = before.clone();
+    after.revoked_at = Some(realm.now());
+    let (old, new) = (before.audited(), after.audited());
+    let writes = vec![
+        Write::Put(Put {
+            item: after.to_item(realm.namespace()),
+            condition: Condition::VersionEquals(item.version),
+        }),
+        realm.audit_write(
+            audit,
+            &Change {
+                action: "api_key.revoke",
+                entity_type: "api_key",
+                entity_id: id,
+                before: Some(&old),
+                after: Some(&new),
+            },
+        ),
+    ];
+    realm
+        .db
+        .transact(writes)
+        .await
+        .map_err(|e| IdentityError::or_refusal(e, Refusal::Conflict))?;
+    Ok(after)
 }
 
 #[cfg(test)]

@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::secrets::{new_token, token_hash};
-use crate::keys;
+use crate::keys::{self, Namespace};
 use crate::store::{
-    Body, Condition, Delete, Index, Item, Put, Query, ScopedDb, SortKey, StoreError,
+    Body, Condition, Delete, Index, Item, Put, Query, ScopedDb, SortKey, StoreError, Write,
 };
 
 /// A session lives at most this long, however active.
@@ -42,19 +42,31 @@ pub struct Session {
     pub second_factor_pending: bool,
     #[serde(default)]
     pub impersonation: Option<ImpersonationInfo>,
+    /// An earlier end than the absolute lifetime (impersonations are short).
+    #[serde(default)]
+    pub ends_at: Option<DateTime<Utc>>,
 }
 
 impl Session {
-    fn expires_at(&self) -> DateTime<Utc> {
-        (self.created_at + ABSOLUTE_LIFETIME).min(self.last_seen_at + IDLE_TIMEOUT)
+    pub fn expires_at(&self) -> DateTime<Utc> {
+        let absolute = self.created_at + ABSOLUTE_LIFETIME;
+        let absolute = self.ends_at.map_or(absolute, |end| end.min(absolute));
+        absolute.min(self.last_seen_at + IDLE_TIMEOUT)
     }
 
-    fn to_item(&self, db: &ScopedDb) -> Item {
+    /// A put creating this session, for a transaction that starts it with other writes.
+    pub fn create_write(&self, ns: &Namespace) -> Write {
+        Write::Put(Put {
+            item: self.to_item(ns),
+            condition: Condition::MustNotExist,
+        })
+    }
+
+    fn to_item(&self, ns: &Namespace) -> Item {
         let body: Body = match serde_json::to_value(self) {
             Ok(Value::Object(map)) => map,
             _ => Body::new(),
         };
-        let ns = db.namespace();
         Item::new(keys::session(ns, &self.id), body)
             .with_index(
                 Index::Gsi1,
@@ -71,15 +83,15 @@ pub struct ClientInfo {
     pub user_agent: Option<String>,
 }
 
-/// Starts a session; returns it and the token for the cookie (never stored).
-pub async fn create(
-    db: &ScopedDb,
+/// A new session and the token for the cookie (never stored), not saved yet: save it with
+/// [`Session::create_write`] in a transaction, or use [`create`].
+pub fn prepare(
     account_id: &str,
     client: &ClientInfo,
     second_factor_pending: bool,
     impersonation: Option<ImpersonationInfo>,
     now: DateTime<Utc>,
-) -> Result<(Session, String), StoreError> {
+) -> (Session, String) {
     let token = new_token();
     let session = Session {
         id: token_hash(&token),
@@ -94,9 +106,29 @@ pub async fn create(
             .map(|ua| ua.chars().take(300).collect()),
         second_factor_pending,
         impersonation,
+        ends_at: None,
     };
+    (session, token)
+}
+
+/// Starts a session; returns it and the token for the cookie (never stored).
+pub async fn create(
+    db: &ScopedDb,
+    account_id: &str,
+    client: &ClientInfo,
+    second_factor_pending: bool,
+    impersonation: Option<ImpersonationInfo>,
+    now: DateTime<Utc>,
+) -> Result<(Session, String), StoreError> {
+    let (session, token) = prepare(
+        account_id,
+        client,
+        second_factor_pending,
+        impersonation,
+        now,
+    );
     db.put(Put {
-        item: session.to_item(db),
+        item: session.to_item(db.namespace()),
         condition: Condition::MustNotExist,
     })
     .await?;
@@ -122,7 +154,7 @@ pub async fn resume(
     if now - session.last_seen_at >= TOUCH_EVERY {
         session.last_seen_at = now;
         let touch = Put {
-            item: session.to_item(db),
+            item: session.to_item(db.namespace()),
             condition: Condition::VersionEquals(item.version),
         };
         // A concurrent request may have touched it already; either write is as good.

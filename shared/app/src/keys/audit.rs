@@ -21,7 +21,7 @@ fn audit_day(at: DateTime<Utc>) -> String {
 
 /// Sort key of audit records: time (sortable text), then id for uniqueness.
 pub fn audit_sort(at: DateTime<Utc>, id: &str) -> String {
-    format!("{}#{id}", at.format("%Y-%m-%dT%H:%M:%S%.6fZ"))
+    format!("{}#{id}", audit_sort_bound(at))
 }
 
 /// GSI1 key: an entity's audit history (the change timeline of a card).
@@ -31,13 +31,28 @@ pub fn audit_by_entity(
     entity_id: &str,
     sort: &str,
 ) -> Key {
-    namespace.key(
-        &["AUDIT_ENTITY", &escape(entity_type), &escape(entity_id)],
+    Key::new(
+        audit_entity_partition(namespace, entity_type, entity_id),
         sort,
     )
 }
 
 /// GSI2 key: everything one actor did.
 pub fn audit_by_actor(namespace: &Namespace, actor_id: &str, sort: &str) -> Key {
-    namespace.key(&["AUDIT_ACTOR", &escape(actor_id)], sort)
+    Key::new(audit_actor_partition(namespace, actor_id), sort)
+}
+
+/// The time part of audit sort keys, for ranges: every record at or after `at` sorts after it.
+pub fn audit_sort_bound(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// The GSI1 partition of an entity's audit history.
+pub fn audit_entity_partition(namespace: &Namespace, entity_type: &str, entity_id: &str) -> String {
+    namespace.pk(&["AUDIT_ENTITY", &escape(entity_type), &escape(entity_id)])
+}
+
+/// The GSI2 partition of an actor's audit records.
+pub fn audit_actor_partition(namespace: &Namespace, actor_id: &str) -> String {
+    namespace.pk(&["AUDIT_ACTOR", &escape(actor_id)])
 }

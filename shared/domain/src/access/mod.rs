@@ -6,6 +6,7 @@
 //! and the API.
 
 mod central;
+pub mod grants;
 mod matrix;
 
 use std::collections::BTreeSet;
@@ -180,6 +181,20 @@ impl PermissionSet {
     /// (to a custom role or an API key) what it holds itself.
     pub fn covers(&self, other: &PermissionSet) -> bool {
         other.0.is_subset(&self.0)
+    }
+
+    /// The permissions of this set that `other` lacks.
+    pub fn difference(&self, other: &PermissionSet) -> PermissionSet {
+        Self(self.0.difference(&other.0).copied().collect())
+    }
+
+    /// The permissions in both sets.
+    pub fn intersection(&self, other: &PermissionSet) -> PermissionSet {
+        Self(self.0.intersection(&other.0).copied().collect())
+    }
+
+    pub fn union(&self, other: &PermissionSet) -> PermissionSet {
+        Self(self.0.union(&other.0).copied().collect())
     }
 
     pub fn iter(&self) -> impl Iterator<Item = Permission> + '_ {

@@ -8,14 +8,17 @@ use crm_app::tenancy::HostTarget;
 
 use super::csrf;
 use super::{Access, Principal, RequestContext};
+use crate::chrome;
 use crate::cookies;
-use crate::error_page::ErrorFormat;
+use crate::error_page::{ErrorFormat, error_page};
 use crate::problem::Problem;
-use crate::ui::url;
+use crate::ui::{Chrome, url};
 
 /// Where people sign in.
 pub const TENANT_LOGIN: &str = "/login";
 pub const STAFF_LOGIN: &str = "/central/login";
+/// The central part's start page, where the platform host's `/` leads.
+pub const CENTRAL_HOME: &str = "/central/";
 
 /// Runs `next` if the request's principal has `access`; otherwise answers as the caller expects:
 /// browsers are sent to sign in, programs get 401; 403 when signed in but not allowed; 404 for
@@ -58,6 +61,12 @@ pub async fn check(access: Access, request: Request, next: Next) -> Response {
         Access::TenantMember | Access::Tenant(_) => {
             let tenant_host = match &context.host {
                 HostTarget::Tenant(_) => true,
+                // The platform's own root is the central part's.
+                HostTarget::Platform
+                    if current == "/" && matches!(format, ErrorFormat::Html { .. }) =>
+                {
+                    return Redirect::to(CENTRAL_HOME).into_response();
+                }
                 HostTarget::Platform => false,
                 HostTarget::Unknown => return format.respond(Problem::unknown_host()),
             };
@@ -75,7 +84,7 @@ pub async fn check(access: Access, request: Request, next: Next) -> Response {
             if let Access::Tenant(permission) = access
                 && !principal.allows(permission)
             {
-                return format.respond(forbidden());
+                return refuse(&format, &context);
             }
             principal.session().map(|s| s.csrf_token.clone())
         }
@@ -89,7 +98,7 @@ pub async fn check(access: Access, request: Request, next: Next) -> Response {
             if let Access::Central(permission) = access
                 && !principal.allows_central(permission)
             {
-                return format.respond(forbidden());
+                return refuse(&format, &context);
             }
             principal.session().map(|s| s.csrf_token.clone())
         }
@@ -117,6 +126,23 @@ async fn with_csrf(expected: &str, request: Request, next: Next, format: &ErrorF
 
 fn forbidden() -> Problem {
     Problem::forbidden().detail("your role does not allow this")
+}
+
+/// Answers 403; browsers get the error page inside the signed-in frame, so the navigation and
+/// an impersonation banner (with its way out) stay on screen.
+fn refuse(format: &ErrorFormat, context: &RequestContext) -> Response {
+    let ErrorFormat::Html { lang, current } = format else {
+        return format.respond(forbidden());
+    };
+    let mut chrome = Chrome::new(*lang);
+    chrome.current.clone_from(current);
+    let chrome = match context.host {
+        HostTarget::Platform => chrome::central_chrome(chrome, context),
+        _ => chrome::tenant_frame(chrome, context),
+    };
+    let mut problem = forbidden();
+    problem.request_id = crate::request_id::current();
+    error_page(chrome, &problem)
 }
 
 fn unauthenticated(format: &ErrorFormat, login: &str, current: &str) -> Response {

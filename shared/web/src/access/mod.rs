@@ -98,6 +98,16 @@ impl Principal {
         }
     }
 
+    /// What this principal may do in its tenant: a user's role, a key's scopes; nothing for
+    /// staff.
+    pub fn permissions(&self) -> PermissionSet {
+        match self {
+            Principal::User(user) => user.permissions.clone(),
+            Principal::ApiKey(key) => key.key.scopes.clone(),
+            Principal::Staff(_) => PermissionSet::default(),
+        }
+    }
+
     pub fn allows_central(&self, permission: CentralPermission) -> bool {
         matches!(self, Principal::Staff(staff) if staff.role.allows(permission))
     }
@@ -166,6 +176,27 @@ impl RequestContext {
                 .map_or(Actor::Anonymous, Principal::actor),
             request_id: crate::request_id::current(),
             client_ip: self.client_ip.clone(),
+        }
+    }
+
+    /// The tenant the principal acts in (a user's or an API key's), for tenant routes.
+    pub fn acting_tenant(&self) -> Option<&TenantId> {
+        self.principal.as_ref().and_then(Principal::tenant)
+    }
+
+    /// The signed-in tenant user, if the principal is one.
+    pub fn user(&self) -> Option<&UserPrincipal> {
+        match &self.principal {
+            Some(Principal::User(user)) => Some(user),
+            _ => None,
+        }
+    }
+
+    /// The signed-in staff member, if the principal is one.
+    pub fn staff(&self) -> Option<&StaffPrincipal> {
+        match &self.principal {
+            Some(Principal::Staff(staff)) => Some(staff),
+            _ => None,
         }
     }
 

@@ -146,6 +146,8 @@ pub struct UserMenu {
     pub display_name: String,
     /// Where the logout form posts.
     pub logout_action: String,
+    /// The user's own page (profile, password, sessions), linked from the name.
+    pub account_href: Option<String>,
 }
 
 impl UserMenu {
@@ -153,7 +155,18 @@ impl UserMenu {
         Self {
             display_name: display_name.into(),
             logout_action: "/logout".to_owned(),
+            account_href: None,
         }
+    }
+
+    pub fn logout_action(mut self, action: impl Into<String>) -> Self {
+        self.logout_action = action.into();
+        self
+    }
+
+    pub fn account_href(mut self, href: impl Into<String>) -> Self {
+        self.account_href = Some(href.into());
+        self
     }
 }
 
@@ -393,7 +406,7 @@ mod tests {
             .unwrap();
         let form = form.split("</form>").next().unwrap();
         assert!(
-            form.contains(r#"<input type="hidden" name="csrf_token" value="tok&#34;en">"#),
+            form.contains(r#"<input type="hidden" name="_csrf" value="tok&#34;en">"#),
             "{form}"
         );
         assert!(form.contains(">Выйти</button>"));
@@ -449,7 +462,7 @@ mod tests {
             end.split("</form>")
                 .next()
                 .unwrap()
-                .contains(r#"name="csrf_token""#)
+                .contains(r#"name="_csrf""#)
         );
         assert!(html.contains(r#"<div class="alert alert-warning flash""#));
         assert!(html.contains("Внимание: </span>Осторожно &#60;b&#62;"));

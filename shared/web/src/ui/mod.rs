@@ -26,6 +26,7 @@
 //! ```
 
 pub mod form;
+pub mod history;
 pub mod layout;
 pub mod table;
 pub mod url;
