@@ -78,7 +78,7 @@ pub async fn generate(
         );
     }
     let faker = Faker::new(options.seed);
-    let today = today(services);
+    let today = today(services, &options.tenant).await;
     let now = services.clock.now();
     let building_count = options.subscribers.div_ceil(FLATS_PER_BUILDING).max(1);
     let mut buildings: Vec<(Building, BuildingCounts)> = (0..building_count)

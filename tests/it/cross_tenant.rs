@@ -29,6 +29,7 @@ struct Victim {
     session_id: String,
     subscriber_id: String,
     building_id: String,
+    mail_id: String,
 }
 
 async fn victim(platform: &Platform) -> Victim {
@@ -106,10 +107,19 @@ async fn victim(platform: &Platform) -> Victim {
     )
     .await
     .expect("subscriber");
+    let mail_id = services
+        .mailer
+        .outbox_in(&crm_app::mail::OutboxScope::Tenant(tenant.clone()), 1)
+        .await
+        .expect("outbox")
+        .and_then(|sent| sent.into_iter().next())
+        .expect("the invitation was mailed")
+        .id;
     Victim {
         subscriber_id: subscriber.id,
         building_id: building.id,
         tenant,
+        mail_id,
         user_id: admin.id,
         role_id: role.id,
         key_id: key.id,
@@ -137,6 +147,8 @@ fn guessed_id<'a>(route: &RouteAccess, victim: &'a Victim) -> &'a str {
         &victim.subscriber_id
     } else if path.starts_with("/buildings/") {
         &victim.building_id
+    } else if path.starts_with("/outbox/") {
+        &victim.mail_id
     } else {
         panic!(
             "{} {}: say which of B's ids to try here",
@@ -193,7 +205,33 @@ async fn ids_of_another_tenant_are_not_found_through_any_route() {
         {
             continue;
         }
+        if route.path.starts_with("/api/v1/settings/") || route.path.starts_with("/settings/") {
+            // The parameter names a section of the caller's own settings, not anyone's object.
+            continue;
+        }
         let (mut client, csrf) = browser(&platform, &alpha, attacker.clone()).await;
+        if route.path.starts_with("/audit/entity/") {
+            // A history page answers for any id, from the caller's own log: B's account has
+            // no history in A's, so nothing of B's can show.
+            let path = format!("/audit/entity/account/{}", victim.user_id);
+            let reply = client
+                .send(
+                    route.method.clone(),
+                    &path,
+                    None,
+                    Vec::new(),
+                    &[("accept", "text/html")],
+                )
+                .await;
+            assert_eq!(reply.status, StatusCode::OK, "{path}");
+            assert!(
+                !reply.body.contains("bravo"),
+                "{path} shows B's data: {}",
+                reply.body
+            );
+            tried += 1;
+            continue;
+        }
         let path = fill(&route.path, guessed_id(&route, &victim));
         let (content_type, body) = plausible_body(&route);
         let accept = if is_api_path(&route.path) {

@@ -64,7 +64,7 @@ async fn page(
         return format.respond(bad_query());
     };
     let can_export = ctx.principal.as_ref().is_some_and(|p| p.allows(EXPORT));
-    let chrome = audit::frame::signed_in(chrome, &ctx);
+    let chrome = crm_web::chrome::tenant_chrome(chrome, &ctx, &services).await;
     audit::page::list(
         &services, chrome, &format, &surface, &query, None, can_export,
     )
@@ -82,7 +82,7 @@ async fn entity(
     let (Ok(Query(query)), Some(surface)) = (query, surface(&ctx)) else {
         return format.respond(bad_query());
     };
-    let chrome = audit::frame::signed_in(chrome, &ctx);
+    let chrome = crm_web::chrome::tenant_chrome(chrome, &ctx, &services).await;
     audit::entity::page(
         &services,
         chrome,

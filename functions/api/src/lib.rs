@@ -16,6 +16,7 @@ mod outbox;
 mod platform;
 mod roles;
 mod sessions;
+mod settings;
 mod subscribers;
 mod users;
 
@@ -58,6 +59,7 @@ fn routes() -> AccessRouter<Services> {
     let routes = users::routes(routes);
     let routes = roles::routes(routes);
     let routes = api_keys::routes(routes);
+    let routes = settings::routes(routes);
     let routes = subscribers::routes(routes);
     let routes = buildings::routes(routes);
     exports::routes(routes)

@@ -51,7 +51,7 @@ async fn list(
 ) -> Response {
     match site(&services, &ctx).await {
         Ok(site) => {
-            let chrome = crm_web::audit::frame::signed_in(chrome, &ctx);
+            let chrome = crm_web::chrome::tenant_chrome(chrome, &ctx, &services).await;
             outbox::list(&services, chrome, &format, &site).await
         }
         Err(problem) => format.respond(problem),
@@ -67,7 +67,7 @@ async fn message(
 ) -> Response {
     match site(&services, &ctx).await {
         Ok(site) => {
-            let chrome = crm_web::audit::frame::signed_in(chrome, &ctx);
+            let chrome = crm_web::chrome::tenant_chrome(chrome, &ctx, &services).await;
             outbox::message(&services, chrome, &format, &site, &id).await
         }
         Err(problem) => format.respond(problem),

@@ -70,7 +70,7 @@ async fn page(
     let Some((query, tenant)) = read((query, tenant)) else {
         return format.respond(bad_query());
     };
-    let chrome = audit::frame::signed_in(chrome, &ctx);
+    let chrome = crm_web::chrome::central_chrome(chrome, &ctx);
     let raw = tenant.tenant.as_deref();
     let surface = match Surface::central(&services, raw, texts(chrome.lang)).await {
         Ok(Ok(surface)) => surface,

@@ -11,6 +11,7 @@ mod impersonation;
 mod outbox;
 mod platform;
 mod staff;
+mod tenants;
 
 use axum::Router;
 use crm_app::Services;
@@ -44,7 +45,8 @@ fn routes() -> AccessRouter<Services> {
     let routes = home::routes(routes);
     let routes = auth::routes(routes);
     let routes = staff::routes(routes);
-    impersonation::routes(routes)
+    let routes = impersonation::routes(routes);
+    tenants::routes(routes)
 }
 
 /// The routes and the access each requires.

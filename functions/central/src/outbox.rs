@@ -35,7 +35,7 @@ async fn list(
     chrome: Chrome,
     format: ErrorFormat,
 ) -> Response {
-    let chrome = crm_web::audit::frame::signed_in(chrome, &ctx);
+    let chrome = crm_web::chrome::central_chrome(chrome, &ctx);
     outbox::list(&services, chrome, &format, &site()).await
 }
 
@@ -46,6 +46,6 @@ async fn message(
     format: ErrorFormat,
     Path(id): Path<String>,
 ) -> Response {
-    let chrome = crm_web::audit::frame::signed_in(chrome, &ctx);
+    let chrome = crm_web::chrome::central_chrome(chrome, &ctx);
     outbox::message(&services, chrome, &format, &site(), &id).await
 }

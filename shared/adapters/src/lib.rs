@@ -6,12 +6,14 @@
 //! | Queue | [`embedded_queue`] | [`sqs_queue`] |
 //! | Blobs | [`folder_blobs`] | [`s3_blobs`] |
 //! | Mailer | [`outbox_mailer`] | [`ses_mailer`] |
+//! | DnsResolver | [`dns_udp`] (the system's resolvers) | [`dns_udp`] |
 //!
 //! [`wiring`] turns a `Config` into `Services`; [`bootstrap`] creates the AWS resources from the
 //! same definitions the template uses; [`lambda_sqs`] adapts SQS Lambda events to the job runner.
 
 pub mod aws;
 pub mod bootstrap;
+pub mod dns_udp;
 pub mod dynamo_store;
 pub mod embedded_queue;
 pub mod folder_blobs;

@@ -12,6 +12,7 @@ use crm_app::identity::password::HashCost;
 use crm_app::signing::Signer;
 use crm_app::store::Db;
 
+use crate::dns_udp::UdpDns;
 use crate::dynamo_store::DynamoStore;
 use crate::embedded_queue::EmbeddedQueue;
 use crate::folder_blobs::FolderBlobs;
@@ -95,6 +96,8 @@ fn embedded(config: &Config, data_dir: &Path, public_url: String) -> Result<Serv
         local_blob_links: Some(links),
         platform_domain: config.platform_domain.clone(),
         password_cost: HashCost::default(),
+        dns: Arc::new(UdpDns::system()),
+        hosts: Arc::default(),
     })
 }
 
@@ -131,6 +134,8 @@ async fn on_aws(
         local_blob_links: None,
         platform_domain: config.platform_domain.clone(),
         password_cost: HashCost::default(),
+        dns: Arc::new(UdpDns::system()),
+        hosts: Arc::default(),
     })
 }
 

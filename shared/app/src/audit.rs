@@ -135,7 +135,8 @@ fn record_item(namespace: &Namespace, record: &AuditRecord) -> Item {
         _ => Body::new(),
     };
     let sort = keys::audit_sort(record.at, &record.id);
-    Item::new(keys::audit_by_day(namespace, record.at, &record.id), body)
+    let key = keys::audit_by_day(namespace, record.at, &record.id);
+    Item::new(key, body)
         .with_index(
             Index::Gsi1,
             keys::audit_by_entity(namespace, &record.entity_type, &record.entity_id, &sort),

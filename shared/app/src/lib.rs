@@ -10,6 +10,8 @@ pub mod blobs;
 pub mod buildings;
 pub mod clock;
 pub mod config;
+pub mod dns;
+pub mod domains;
 pub mod health;
 pub mod identity;
 pub mod jobs;
@@ -18,10 +20,13 @@ pub mod mail;
 pub mod queue;
 pub mod scheduler;
 pub mod schedules;
+pub mod settings;
 pub mod signing;
 pub mod store;
 pub mod subscribers;
 pub mod tenancy;
+pub mod tenants;
+pub mod validation;
 
 use std::sync::Arc;
 
@@ -51,4 +56,9 @@ pub struct Services {
     pub platform_domain: String,
     /// Cost of password hashing (lowered only in tests).
     pub password_cost: identity::password::HashCost,
+    /// TXT lookups that verify tenants' custom domains.
+    pub dns: Arc<dyn dns::DnsResolver>,
+    /// Host-to-tenant answers cached in this process, shared by every router, so a domain
+    /// change made here is seen at once ([`tenancy::HostResolver::forget`]).
+    pub hosts: Arc<tenancy::HostResolver>,
 }

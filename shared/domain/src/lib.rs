@@ -10,6 +10,8 @@ pub mod billing;
 pub mod colour;
 pub mod contact;
 pub mod hostname;
+pub mod invoice_number;
+pub mod logo;
 pub mod meter;
 mod newtype;
 pub mod period;
@@ -18,6 +20,8 @@ pub mod schedule;
 pub mod spreadsheet;
 pub mod subscriber;
 pub mod tenant;
+pub mod tenant_profile;
+pub mod tenant_settings;
 
 pub use colour::HexColour;
 pub use contact::{Email, PhoneE164};

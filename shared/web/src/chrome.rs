@@ -30,8 +30,8 @@ const fn read(resource: Resource) -> Option<Permission> {
     Some(Permission::new(resource, Action::Read))
 }
 
-/// The tenant UI's sections, in order. Subscribers, services, meters, invoices, payments,
-/// reports, audit and settings add their line here when they exist.
+/// The tenant UI's sections, in order. Subscribers, services, meters, invoices, payments and
+/// reports add their line here when they exist.
 pub static TENANT_NAV: &[NavSection<Permission>] = &[
     NavSection {
         ru: "Главная",
@@ -47,22 +47,51 @@ pub static TENANT_NAV: &[NavSection<Permission>] = &[
         ],
     },
     NavSection {
+        ru: "Журнал",
+        en: "Audit log",
+        links: &[("/audit", read(Resource::Audit))],
+    },
+    NavSection {
         ru: "Пользователи",
         en: "Users",
         links: &[
             ("/users", read(Resource::Users)),
             ("/roles", read(Resource::Roles)),
             ("/api-keys", read(Resource::ApiKeys)),
+            (
+                "/outbox",
+                Some(Permission::new(Resource::Users, Action::Create)),
+            ),
         ],
+    },
+    NavSection {
+        ru: "Настройки",
+        en: "Settings",
+        links: &[("/settings", read(Resource::Settings))],
     },
 ];
 
-/// The central UI's sections. Tenants, the audit log and the outbox add their line here.
+/// The central UI's sections.
 pub static CENTRAL_NAV: &[NavSection<CentralPermission>] = &[
     NavSection {
         ru: "Главная",
         en: "Home",
         links: &[("/central/", None)],
+    },
+    NavSection {
+        ru: "Организации",
+        en: "Tenants",
+        links: &[("/central/tenants", Some(CentralPermission::ReadTenants))],
+    },
+    NavSection {
+        ru: "Журнал",
+        en: "Audit log",
+        links: &[("/central/audit", Some(CentralPermission::ReadAudit))],
+    },
+    NavSection {
+        ru: "Исходящая почта",
+        en: "Outbox",
+        links: &[("/central/outbox", Some(CentralPermission::ReadOutbox))],
     },
     NavSection {
         ru: "Сотрудники",
@@ -111,10 +140,28 @@ pub fn navigation<P: Copy>(
         .collect()
 }
 
-/// The tenant's look. Until tenant settings exist every tenant gets the default.
-async fn branding(_services: &Services, _ctx: &RequestContext) -> Branding {
-    // SWITCH when settings land: crm_app::settings::branding(&services.db.tenant(tenant)).await
-    Branding::default()
+/// The tenant's look from its settings; the default when it cannot be read (a page still
+/// renders when the store hiccups).
+async fn branding(services: &Services, ctx: &RequestContext) -> Branding {
+    let Some(tenant) = ctx.host_tenant() else {
+        return Branding::default();
+    };
+    match crm_app::settings::branding(&services.db, tenant).await {
+        Ok(found) => {
+            let mut branding = Branding::new(found.display_name);
+            if let Some(url) = &found.logo_url {
+                branding = branding.with_logo(url);
+            }
+            if let Some(hex) = &found.accent_colour {
+                branding = branding.with_accent(hex);
+            }
+            branding
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the tenant's branding; using defaults");
+            Branding::default()
+        }
+    }
 }
 
 /// A tenant page's frame and what the handler needs to know about who asks.
@@ -266,12 +313,15 @@ mod tests {
         let admin = BuiltinRole::Administrator.permissions();
         let viewer = BuiltinRole::Viewer.permissions();
         let nav = navigation(TENANT_NAV, Lang::Ru, "/roles/42", |p| admin.allows(p));
-        assert_eq!(labels(&nav), ["Главная", "Пользователи"]);
+        assert_eq!(
+            labels(&nav),
+            ["Главная", "Журнал", "Пользователи", "Настройки"]
+        );
         assert!(
-            nav[1].active && !nav[0].active,
+            nav[2].active && !nav[0].active,
             "roles belong to the users section"
         );
-        assert_eq!(nav[1].href, "/users");
+        assert_eq!(nav[2].href, "/users");
         let nav = navigation(TENANT_NAV, Lang::En, "/", |p| viewer.allows(p));
         assert_eq!(labels(&nav), ["Dashboard"]);
         assert!(nav[0].active);
@@ -290,12 +340,25 @@ mod tests {
         let nav = navigation(CENTRAL_NAV, Lang::Ru, "/central/staff/1", |p| {
             CentralRole::ReadOnly.allows(p)
         });
-        assert_eq!(labels(&nav), ["Главная", "Сотрудники"]);
-        assert!(nav[1].active);
+        assert_eq!(
+            labels(&nav),
+            ["Главная", "Организации", "Журнал", "Сотрудники"]
+        );
+        assert!(nav[3].active);
         let nav = navigation(CENTRAL_NAV, Lang::En, "/central/", |p| {
             CentralRole::Support.allows(p)
         });
-        assert_eq!(labels(&nav), ["Home", "Staff", "Impersonation"]);
+        assert_eq!(
+            labels(&nav),
+            [
+                "Home",
+                "Tenants",
+                "Audit log",
+                "Outbox",
+                "Staff",
+                "Impersonation"
+            ]
+        );
         assert!(nav[0].active);
     }
 }

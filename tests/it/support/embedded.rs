@@ -12,12 +12,15 @@ use crm_app::Services;
 use crm_app::blobs::LocalBlobLinks;
 use crm_app::clock::{RandomIds, SystemClock};
 use crm_app::config::Config;
+use crm_app::dns::StaticDns;
 use crm_app::signing::Signer;
 use crm_app::store::Db;
 use tempfile::TempDir;
 
 pub struct Platform {
     pub services: Services,
+    /// The DNS answers custom-domain verification sees (the services use it).
+    pub dns: Arc<StaticDns>,
     // Keeps the data folder alive as long as the platform.
     _dir: TempDir,
 }
@@ -32,11 +35,15 @@ impl Platform {
             _ => None,
         })
         .expect("embedded config");
-        let services = crm_adapters::wiring::services_from_config(&config)
+        let mut services = crm_adapters::wiring::services_from_config(&config)
             .await
             .expect("embedded services");
+        // Tests never reach real DNS; the UDP adapter has its own tests against a fake server.
+        let dns = Arc::new(StaticDns::new());
+        services.dns = dns.clone();
         Self {
             services,
+            dns,
             _dir: dir,
         }
     }
@@ -49,6 +56,11 @@ impl Platform {
         let store = Arc::new(DynamoStore::new(&sdk, "unreachable"));
         platform.services.db = Db::new(store, &platform.services.signer);
         platform
+    }
+
+    /// The data folder (the SQLite store file is `store.sqlite3` in it).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
     }
 
     /// Every function's routes, as `crm dev` serves them.
@@ -85,6 +97,8 @@ pub fn services(dir: &std::path::Path, max_receives: u32) -> (Services, Arc<Embe
         local_blob_links: Some(links),
         platform_domain: "localhost".into(),
         password_cost: crm_app::identity::password::HashCost::FOR_TESTS,
+        dns: Arc::new(StaticDns::new()),
+        hosts: Arc::default(),
     };
     (services, queue)
 }

@@ -1,5 +1,8 @@
-//! The documents worker: renders files to the blob store: subscriber list exports now;
-//! PDFs (invoices, statements, reports) with the billing work.
+//! The documents worker: renders files to the blob store (subscriber list exports now, PDFs
+//! of invoices, statements and reports with billing) and exports and purges the data of
+//! closing tenants.
+
+mod tenants;
 
 use async_trait::async_trait;
 use crm_app::Services;
@@ -22,21 +25,28 @@ impl JobHandler for Handler {
     type Job = DocumentsJob;
 
     async fn handle(&self, envelope: Envelope<DocumentsJob>) -> Result<(), JobError> {
-        match envelope.job {
+        match &envelope.job {
             DocumentsJob::Noop {} => {
                 info!(idempotency_key = %envelope.idempotency_key, "noop job handled");
+                Ok(())
+            }
+            DocumentsJob::ExportTenant { export_id } => {
+                let tenant = tenants::tenant_of(&envelope)?;
+                tenants::export(&self.services, &tenant, export_id).await
+            }
+            DocumentsJob::PurgeTenant {} => {
+                let tenant = tenants::tenant_of(&envelope)?;
+                tenants::purge(&self.services, &tenant).await
             }
             DocumentsJob::SubscriberExport { export_id } => {
-                let tenant = envelope
-                    .tenant_id
-                    .ok_or_else(|| JobError::Poison("an export job needs a tenant".into()))?;
-                export::run_job(&self.services, &tenant, &export_id)
+                let tenant = tenants::tenant_of(&envelope)?;
+                export::run_job(&self.services, &tenant, export_id)
                     .await
                     .map_err(export_failure)?;
                 info!(tenant_id = %tenant, export_id, "subscriber export written");
+                Ok(())
             }
         }
-        Ok(())
     }
 }
 

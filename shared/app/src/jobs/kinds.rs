@@ -42,6 +42,14 @@ pub enum DocumentsJob {
     SubscriberExport {
         export_id: String,
     },
+    /// Writes every item of the envelope's tenant as JSON lines to
+    /// `exports/<tenant>/<export_id>.jsonl` and records it on the tenant.
+    ExportTenant {
+        export_id: String,
+    },
+    /// Deletes every item of the envelope's tenant, which must be closing with its grace
+    /// period over, and marks it closed.
+    PurgeTenant {},
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -85,6 +93,8 @@ impl Job for DocumentsJob {
         match self {
             DocumentsJob::Noop {} => "noop",
             DocumentsJob::SubscriberExport { .. } => "subscriber_export",
+            DocumentsJob::ExportTenant { .. } => "export_tenant",
+            DocumentsJob::PurgeTenant {} => "purge_tenant",
         }
     }
 }

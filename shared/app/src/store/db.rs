@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use super::{
-    Cursor, CursorSigner, Delete, Item, Key, Put, Query, Store, StoreError, Update, Write,
+    Cursor, CursorSigner, Delete, Index, Item, Key, Put, Query, Store, StoreError, Update, Write,
 };
-use crate::keys::Namespace;
+use crate::keys::{self, Namespace};
 use crate::signing::Signer;
 use crm_domain::TenantId;
 
@@ -85,13 +85,15 @@ impl ScopedDb {
         self.store.batch_get(keys).await
     }
 
-    pub async fn put(&self, put: Put) -> Result<u64, StoreError> {
+    pub async fn put(&self, mut put: Put) -> Result<u64, StoreError> {
         self.check_item(&put.item)?;
+        self.make_findable(&mut put.item);
         self.store.put(put).await
     }
 
-    pub async fn update(&self, update: Update) -> Result<Item, StoreError> {
+    pub async fn update(&self, mut update: Update) -> Result<Item, StoreError> {
         self.check_update(&update)?;
+        self.make_update_findable(&mut update);
         self.store.update(update).await
     }
 
@@ -100,11 +102,17 @@ impl ScopedDb {
         self.store.delete(delete).await
     }
 
-    pub async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        for write in &writes {
+    pub async fn transact(&self, mut writes: Vec<Write>) -> Result<(), StoreError> {
+        for write in &mut writes {
             match write {
-                Write::Put(put) => self.check_item(&put.item)?,
-                Write::Update(update) => self.check_update(update)?,
+                Write::Put(put) => {
+                    self.check_item(&put.item)?;
+                    self.make_findable(&mut put.item);
+                }
+                Write::Update(update) => {
+                    self.check_update(update)?;
+                    self.make_update_findable(update);
+                }
                 Write::Delete(Delete { key, .. }) | Write::Check { key, .. } => {
                     self.check_pk(&key.pk)?
                 }
@@ -113,9 +121,14 @@ impl ScopedDb {
         self.store.transact(writes).await
     }
 
-    pub async fn batch_write(&self, puts: Vec<Item>, deletes: Vec<Key>) -> Result<(), StoreError> {
-        for item in &puts {
+    pub async fn batch_write(
+        &self,
+        mut puts: Vec<Item>,
+        deletes: Vec<Key>,
+    ) -> Result<(), StoreError> {
+        for item in &mut puts {
             self.check_item(item)?;
+            self.make_findable(item);
         }
         for key in &deletes {
             self.check_pk(&key.pk)?;
@@ -147,6 +160,24 @@ impl ScopedDb {
         })
     }
 
+    /// Every tenant item carries the GSI3 key that lets the platform enumerate a tenant's items
+    /// without a scan (export, purge; docs/data-model.md). Set here, so no feature can forget it.
+    fn make_findable(&self, item: &mut Item) {
+        if let Some(key) = keys::tenant_item_index(&self.namespace, &item.key) {
+            item.index_keys.set(Index::Gsi3, Some(key));
+        }
+    }
+
+    /// An update may create the item (upsert), so it sets the same key.
+    fn make_update_findable(&self, update: &mut Update) {
+        let Some(key) = keys::tenant_item_index(&self.namespace, &update.key) else {
+            return;
+        };
+        update
+            .changes
+            .push(super::Change::SetIndexKey(Index::Gsi3, Some(key)));
+    }
+
     fn check_pk(&self, pk: &str) -> Result<(), StoreError> {
         if self.namespace.owns(pk) {
             Ok(())
@@ -157,6 +188,17 @@ impl ScopedDb {
 
     fn check_item(&self, item: &Item) -> Result<(), StoreError> {
         self.check_pk(&item.key.pk)?;
+        // GSI3 enumerates a tenant's items; an item read back carries exactly that key.
+        if let Some(reserved) = keys::tenant_item_index(&self.namespace, &item.key)
+            && item
+                .index_keys
+                .get(Index::Gsi3)
+                .is_some_and(|key| *key != reserved)
+        {
+            return Err(StoreError::Invalid(
+                "GSI3 is reserved in tenant namespaces for enumerating a tenant's items".into(),
+            ));
+        }
         for (_, key) in item.index_keys.iter() {
             if let Some(key) = key {
                 self.check_pk(&key.pk)?;
@@ -167,6 +209,16 @@ impl ScopedDb {
 
     fn check_update(&self, update: &Update) -> Result<(), StoreError> {
         self.check_pk(&update.key.pk)?;
+        if keys::tenant_item_index(&self.namespace, &update.key).is_some()
+            && update
+                .changes
+                .iter()
+                .any(|c| matches!(c, super::Change::SetIndexKey(Index::Gsi3, _)))
+        {
+            return Err(StoreError::Invalid(
+                "GSI3 is reserved in tenant namespaces for enumerating a tenant's items".into(),
+            ));
+        }
         for change in &update.changes {
             if let super::Change::SetIndexKey(_, Some(key)) = change {
                 self.check_pk(&key.pk)?;

@@ -332,10 +332,10 @@ impl ExportStatus {
     }
 }
 
-fn file_name(services: &Services, format: ExportFormat) -> String {
+async fn file_name(services: &Services, tenant: &TenantId, format: ExportFormat) -> String {
     format!(
         "subscribers-{}.{}",
-        super::today(services).format("%Y-%m-%d"),
+        super::today(services, tenant).await.format("%Y-%m-%d"),
         format.extension()
     )
 }
@@ -450,7 +450,7 @@ pub async fn export(
     Ok(ExportOutcome::Ready(ExportFile {
         bytes,
         rows: count,
-        file_name: file_name(services, format),
+        file_name: file_name(services, tenant, format).await,
         format,
     }))
 }

@@ -180,12 +180,25 @@ pub fn is_id(id: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-/// Today in the tenant's time zone. (The zone becomes a tenant setting with the settings
-/// work; until then every tenant is on Moscow time, the product's default.)
-pub fn today(services: &Services) -> NaiveDate {
+/// Today in the tenant's time zone (its record's `time_zone`; Moscow, the product's default,
+/// when the record has none or cannot be read).
+pub async fn today(services: &Services, tenant: &crm_domain::TenantId) -> NaiveDate {
+    let zone = match services.db.central().get(&keys::tenant(tenant)).await {
+        Ok(Some(item)) => item
+            .body
+            .get("time_zone")
+            .and_then(Value::as_str)
+            .and_then(|name| crm_domain::tenant_profile::TimeZoneName::parse(name).ok())
+            .map(|name| name.tz()),
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!(tenant_id = %tenant, error = %e, "tenant time zone unreadable; using Moscow");
+            None
+        }
+    };
     services
         .clock
         .now()
-        .with_timezone(&chrono_tz::Europe::Moscow)
+        .with_timezone(&zone.unwrap_or(chrono_tz::Europe::Moscow))
         .date_naive()
 }

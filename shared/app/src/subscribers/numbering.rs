@@ -11,9 +11,9 @@ use crate::store::{Body, Change, Condition, Item, Put, ScopedDb, StoreError, Upd
 /// How many taken numbers in a row are skipped before giving up.
 const MAX_SKIPS: u64 = 10_000;
 
-/// The tenant's numbering pattern. The pattern becomes a tenant setting with the settings
-/// work; until then every tenant numbers `ЛС-000001`, `ЛС-000002`, ... This function is the
-/// one place that will read it.
+/// The tenant's numbering pattern. Tenant settings have no account-number section yet (they
+/// number invoices), so every tenant numbers `ЛС-000001`, `ЛС-000002`, ...; when the section
+/// lands, this function is the one place that reads it.
 pub async fn pattern(_db: &ScopedDb) -> Result<AccountNumberPattern, StoreError> {
     Ok(default_pattern())
 }

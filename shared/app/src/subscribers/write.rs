@@ -187,7 +187,13 @@ pub async fn create(
             }
         },
     };
-    let facts = checked_facts(&db, new.input.clone(), today(services), errors).await?;
+    let facts = checked_facts(
+        &db,
+        new.input.clone(),
+        today(services, tenant).await,
+        errors,
+    )
+    .await?;
     if let Some(number) = &typed
         && find_by_account_number(&db, number).await?.is_some()
     {
@@ -279,7 +285,7 @@ pub async fn update(
     if input.opened_on.trim().is_empty() {
         input.opened_on = current.facts.opened_on.format("%Y-%m-%d").to_string();
     }
-    let facts = checked_facts(&db, input, today(services), Vec::new()).await?;
+    let facts = checked_facts(&db, input, today(services, tenant).await, Vec::new()).await?;
     if facts == current.facts {
         return Ok((current, false));
     }
@@ -329,7 +335,7 @@ pub async fn change_status(
     if expected_version.is_some_and(|v| v != version) {
         return Err(SubscriberError::VersionMismatch);
     }
-    let today = today(services);
+    let today = today(services, tenant).await;
     let status = current
         .status
         .apply(

@@ -46,6 +46,10 @@ pub fn phone_digits(typed: &str) -> String {
 pub const MAX_WORD_CHARS: usize = 48;
 /// Most words a query may have; further words are ignored.
 pub const MAX_QUERY_WORDS: usize = 8;
+/// Most words indexed from a name, and from an address: a change must fit one transaction
+/// with the rest of the subscriber's index entries.
+pub const MAX_NAME_TERMS: usize = 12;
+pub const MAX_ADDRESS_TERMS: usize = 12;
 
 fn clip(word: &str) -> String {
     word.chars().take(MAX_WORD_CHARS).collect()
@@ -190,7 +194,10 @@ pub fn terms(subscriber: &Searchable<'_>) -> Vec<Term> {
     }
     add(account, SearchField::Account);
 
-    for word in index_words(&subscriber.party.display_name()) {
+    for word in index_words(&subscriber.party.display_name())
+        .into_iter()
+        .take(MAX_NAME_TERMS)
+    {
         add(word, SearchField::Name);
     }
     if let Party::Organisation { inn, .. } = subscriber.party {
@@ -205,12 +212,14 @@ pub fn terms(subscriber: &Searchable<'_>) -> Vec<Term> {
         address.building.as_ref(),
         address.flat.as_ref(),
     ];
-    for part in parts.into_iter().flatten() {
-        for word in index_words(part) {
-            if !ADDRESS_STOP_WORDS.contains(&word.as_str()) {
-                add(word, SearchField::Address);
-            }
-        }
+    let address_words = parts
+        .into_iter()
+        .flatten()
+        .flat_map(|part| index_words(part))
+        .filter(|word| !ADDRESS_STOP_WORDS.contains(&word.as_str()))
+        .take(MAX_ADDRESS_TERMS);
+    for word in address_words {
+        add(word, SearchField::Address);
     }
 
     for phone in subscriber.phones {

@@ -33,8 +33,8 @@ pub struct ContextState {
 impl ContextState {
     pub fn new(services: Services) -> Self {
         Self {
+            hosts: services.hosts.clone(),
             services,
-            hosts: Arc::new(HostResolver::default()),
         }
     }
 }

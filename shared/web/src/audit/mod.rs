@@ -6,7 +6,6 @@
 pub mod api;
 pub mod entity;
 pub mod export;
-pub mod frame;
 pub mod page;
 pub mod params;
 pub mod surface;
