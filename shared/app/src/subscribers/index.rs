@@ -128,7 +128,7 @@ pub fn index_writes(
 
 /// The subscriber id at the end of an index entry's sort key, and for search terms the field
 /// code and the escaped word.
-pub(super) struct EntryRef<'a> {
+pub struct EntryRef<'a> {
     pub id: &'a str,
     pub term: Option<(&'a str, char)>,
 }

@@ -11,6 +11,7 @@ pub mod export;
 pub mod fake;
 pub mod history;
 mod index;
+pub mod messages;
 pub mod numbering;
 pub mod search;
 mod write;

@@ -18,10 +18,11 @@ use std::collections::HashMap;
 
 use crm_domain::TenantId;
 use crm_domain::subscriber::search::{
-    SearchField, leading_word, matches, normalise, query_words, reported_term, terms,
+    SearchField, leading_word, matches, normalise, query_words, reported_term, terms, words,
 };
 use crm_domain::subscriber::{BillingMode, SubscriberStatus};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::Subscriber;
@@ -34,7 +35,7 @@ use crate::store::{
 };
 
 /// Candidates one request may examine.
-pub const MAX_EXAMINED: usize = 1000;
+pub const MAX_EXAMINED: usize = 800;
 pub const MAX_PAGE_SIZE: u32 = 200;
 pub const DEFAULT_PAGE_SIZE: u32 = 25;
 
@@ -237,6 +238,65 @@ impl Plan {
         if forward { query } else { query.backward() }
     }
 
+    /// What a key-only entry of this plan's source points at.
+    fn entry<'i>(&self, item: &'i Item) -> Option<super::index::EntryRef<'i>> {
+        match self.source {
+            Source::Terms { .. } => term_ref(&item.key.sk),
+            Source::Facet { .. } => facet_ref(&item.key.sk),
+            Source::Listing { .. } => None,
+        }
+    }
+
+    /// Necessary conditions read straight from a stored profile body, before the costlier
+    /// full reading: the filters, and that every query word starts some word of the
+    /// searchable text (a superset of the index's terms). `false` only for non-matches.
+    fn may_accept(&self, body: &crate::store::Body) -> bool {
+        fn text(value: Option<&Value>) -> &str {
+            value.and_then(Value::as_str).unwrap_or("")
+        }
+        let strings = |value: Option<&Value>| -> Vec<String> {
+            value
+                .and_then(Value::as_array)
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        if self
+            .status
+            .is_some_and(|s| text(body.get("status").and_then(|v| v.get("status"))) != s.as_str())
+            || self
+                .billing_mode
+                .is_some_and(|m| text(body.get("billing_mode")) != m.as_str())
+            || self
+                .building_id
+                .as_deref()
+                .is_some_and(|b| text(body.get("building_id")) != b)
+            || self.tag_key.as_ref().is_some_and(|key| {
+                !strings(body.get("tags"))
+                    .iter()
+                    .any(|tag| normalise(tag) == *key)
+            })
+            || self
+                .service_id
+                .as_ref()
+                .is_some_and(|s| !strings(body.get("services")).contains(s))
+        {
+            return false;
+        }
+        if self.words.len() < 2 {
+            return true;
+        }
+        let words = raw_words(body);
+        self.words
+            .iter()
+            .all(|w| words.iter().any(|word| word.starts_with(w.as_str())))
+    }
+
     fn index(&self) -> Index {
         match &self.source {
             Source::Listing { index, .. } => *index,
@@ -281,6 +341,53 @@ impl Plan {
             _ => false,
         }
     }
+}
+
+/// Every word a stored profile's searchable text could be found by, and more: the words of
+/// its account number, party, address and e-mails (whole and split, hyphen parts, numbers
+/// without leading zeros) and its phones in every typed form.
+fn raw_words(body: &crate::store::Body) -> Vec<String> {
+    fn leaves<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
+        match value {
+            Value::String(s) => out.push(s),
+            Value::Array(items) => items.iter().for_each(|v| leaves(v, out)),
+            Value::Object(map) => map.values().for_each(|v| leaves(v, out)),
+            _ => {}
+        }
+    }
+    let mut texts = Vec::new();
+    for field in ["account_number", "party", "address", "emails"] {
+        if let Some(value) = body.get(field) {
+            leaves(value, &mut texts);
+        }
+    }
+    let mut out = Vec::new();
+    for text in texts {
+        out.push(normalise(text));
+        for word in words(text) {
+            for part in word.split('-').filter(|p| !p.is_empty()) {
+                let significant = part.trim_start_matches('0');
+                if !significant.is_empty() && significant != part {
+                    out.push(significant.to_owned());
+                }
+                out.push(part.to_owned());
+            }
+            out.push(word);
+        }
+    }
+    let mut phones = Vec::new();
+    if let Some(value) = body.get("phones") {
+        leaves(value, &mut phones);
+    }
+    for phone in phones {
+        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+        if let Some(national) = digits.strip_prefix('7') {
+            out.push(format!("8{national}"));
+            out.push(national.to_owned());
+        }
+        out.push(digits);
+    }
+    out
 }
 
 fn fingerprint(parts: &[&str]) -> String {
@@ -390,12 +497,23 @@ async fn scan(
             .as_ref()
             .map(|p| store_cursors.encode(&query, p.clone()));
         let page = db.query(query, cursor.as_ref()).await?;
-        let candidates = resolve(db, plan, &page.items).await?;
-        for (item, candidate) in page.items.iter().zip(candidates) {
+        let profiles = fetch_profiles(db, plan, &page.items).await?;
+        for item in &page.items {
             examined += 1;
             let here = position(item, plan.index());
             last = Some(here.clone());
-            if let Some((subscriber, term)) = candidate
+            let (profile, term) = match plan.source {
+                Source::Listing { .. } => (Some(item), None),
+                _ => match plan.entry(item) {
+                    Some(entry) => (profiles.get(entry.id), entry.term),
+                    None => (None, None),
+                },
+            };
+            // Cheap checks on the stored body first; only likely matches are read in full.
+            let Some(profile) = profile.filter(|p| plan.may_accept(&p.body)) else {
+                continue;
+            };
+            if let Ok(subscriber) = Subscriber::from_item(profile)
                 && plan.accepts(&subscriber, term)
             {
                 accepted.push((subscriber, here));
@@ -428,50 +546,31 @@ async fn scan(
     }
 }
 
-type Candidate<'a> = Option<(Subscriber, Option<(&'a str, char)>)>;
-
-/// The subscriber behind each source item (read in one batch for key-only entries), with the
-/// term it was found at.
-async fn resolve<'a>(
+/// The profiles behind key-only entries, by subscriber id, read in batches.
+async fn fetch_profiles(
     db: &ScopedDb,
     plan: &Plan,
-    items: &'a [Item],
-) -> Result<Vec<Candidate<'a>>, StoreError> {
+    items: &[Item],
+) -> Result<HashMap<String, Item>, StoreError> {
     if let Source::Listing { .. } = plan.source {
-        return Ok(items
-            .iter()
-            .map(|item| Subscriber::from_item(item).ok().map(|s| (s, None)))
-            .collect());
+        return Ok(HashMap::new());
     }
-    let refs: Vec<_> = items
+    let mut keys: Vec<_> = items
         .iter()
-        .map(|item| match plan.source {
-            Source::Terms { .. } => term_ref(&item.key.sk),
-            _ => facet_ref(&item.key.sk),
-        })
-        .collect();
-    let mut keys: Vec<_> = refs
-        .iter()
-        .flatten()
+        .filter_map(|item| plan.entry(item))
         .map(|r| keys::subscriber_profile(db.namespace(), r.id))
         .collect();
     keys.sort();
     keys.dedup();
-    let mut profiles: HashMap<String, Subscriber> = HashMap::with_capacity(keys.len());
+    let mut profiles = HashMap::with_capacity(keys.len());
     for chunk in keys.chunks(MAX_BATCH_GET) {
         for item in db.batch_get(chunk).await? {
-            if let Ok(subscriber) = Subscriber::from_item(&item) {
-                profiles.insert(subscriber.id.clone(), subscriber);
+            if let Some(id) = item.key.pk.rsplit('#').next() {
+                profiles.insert(id.to_owned(), item);
             }
         }
     }
-    Ok(refs
-        .into_iter()
-        .map(|r| {
-            let r = r?;
-            profiles.get(r.id).map(|s| (s.clone(), r.term))
-        })
-        .collect())
+    Ok(profiles)
 }
 
 /// One page of the subscribers matching `request`, from `cursor` (a `next` or `prev` of an
