@@ -139,11 +139,12 @@ async fn main() -> anyhow::Result<()> {
         .map(|m| m.len())
         .sum::<u64>();
     println!(
-        "Generated {} subscribers in {} buildings: {} items in {:.1} s ({:.0} subscribers/s), store {} MiB.\n",
+        "Generated {} subscribers in {} buildings: {} items in {:.1} s ({:.1} s in batch writes, {:.0} subscribers/s), store {} MiB.\n",
         report.subscribers,
         report.buildings,
         report.items,
         report.elapsed.as_secs_f64(),
+        report.writing.as_secs_f64(),
         report.subscribers as f64 / report.elapsed.as_secs_f64(),
         size >> 20
     );

@@ -38,6 +38,8 @@ pub struct Report {
     /// Items written, index entries included.
     pub items: usize,
     pub elapsed: Duration,
+    /// Of which spent in the store's batch writes.
+    pub writing: Duration,
 }
 
 fn status_for(fake: &FakeStatus, opened_on: NaiveDate, today: NaiveDate, n: u64) -> StatusState {
@@ -134,7 +136,9 @@ pub async fn generate(
                 updated_at: now,
             });
         }
+        let writing = Instant::now();
         report.items += bulk::insert_subscribers(&db, &chunk).await?;
+        report.writing += writing.elapsed();
         n = end;
         progress(n);
     }

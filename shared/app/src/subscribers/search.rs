@@ -35,7 +35,7 @@ use crate::store::{
 };
 
 /// Candidates one request may examine.
-pub const MAX_EXAMINED: usize = 800;
+pub const MAX_EXAMINED: usize = 600;
 pub const MAX_PAGE_SIZE: u32 = 200;
 pub const DEFAULT_PAGE_SIZE: u32 = 25;
 
