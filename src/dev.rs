@@ -37,6 +37,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     let services = crm_adapters::wiring::services_from_config(&config)
         .await
         .context("could not start the platform")?;
+    seed_demo_subscribers(&services).await;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("could not listen on {}", config.listen))?;
@@ -70,6 +71,31 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     while background.join_next().await.is_some() {}
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Gives the `demo` tenant, once it is registered, its buildings and ~200 subscribers. Safe on
+/// every start: a second run changes nothing.
+async fn seed_demo_subscribers(services: &Services) {
+    let Ok(demo) = crm_domain::TenantId::parse("demo") else {
+        return;
+    };
+    match crm_app::tenancy::tenant_status(&services.db, &demo).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not look up the demo tenant");
+            return;
+        }
+    }
+    match crm_app::subscribers::demo::seed_demo(services, &demo).await {
+        Ok(report) if report.subscribers_created > 0 => tracing::info!(
+            buildings = report.buildings_created,
+            subscribers = report.subscribers_created,
+            "demo subscribers seeded"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "seeding the demo subscribers failed"),
+    }
 }
 
 /// Reclaims the space of expired items (sessions, tokens) now and then; DynamoDB's TTL does

@@ -35,6 +35,21 @@ enum Command {
         #[arg(long, env = "CRM_BACKEND", default_value = "embedded")]
         backend: String,
     },
+    /// Fill a tenant with made-up subscribers and buildings (for benchmarks and load tests).
+    Generate {
+        /// The tenant to fill; it must have no subscribers yet.
+        #[arg(long)]
+        tenant: String,
+        /// How many subscribers.
+        #[arg(long, default_value_t = 100_000)]
+        subscribers: u64,
+        /// Folder of the embedded database.
+        #[arg(long, env = "CRM_DATA_DIR", default_value = ".data")]
+        data_dir: PathBuf,
+        /// The same seed makes the same people and addresses.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// Create the table, queues and bucket on an AWS endpoint (for example a moto server) and
     /// print the environment that `crm dev --backend aws` needs.
     Bootstrap {
@@ -65,6 +80,12 @@ async fn main() -> ExitCode {
             })
             .await
         }
+        Command::Generate {
+            tenant,
+            subscribers,
+            data_dir,
+            seed,
+        } => crm::generate::run(&tenant, subscribers, &data_dir, seed).await,
         Command::Bootstrap {
             endpoint_url,
             prefix,

@@ -111,7 +111,11 @@ describe("people of a tenant", () => {
       const first = page.locator(".audit-table > tbody > tr").first();
       assert.match(await first.textContent(), /Администратор ТСЖ/);
       assert.match(await first.textContent(), /settings|Настройки|настро/i);
-      assert.match(await page.locator(".audit-table").first().textContent(), new RegExp(`\\b${day}\\b`));
+      // The change's own row: field, old value, new value (cells, not the row's joined text,
+      // where "10" and "15" would run together as "1015").
+      const cells = await first.locator("details.audit-changes tbody tr").first().locator("td").allTextContents();
+      assert.equal(cells[0].trim(), "due_day");
+      assert.equal(cells[2].trim(), day);
       await signOut(page, "settings-admin");
     }));
 });

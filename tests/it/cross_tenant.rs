@@ -27,6 +27,8 @@ struct Victim {
     invitation_id: String,
     invitation_token: String,
     session_id: String,
+    subscriber_id: String,
+    building_id: String,
     mail_id: String,
 }
 
@@ -75,6 +77,36 @@ async fn victim(platform: &Platform) -> Victim {
         .unwrap()[0]
         .id
         .clone();
+    let building = crm_app::buildings::create(
+        services,
+        &tenant,
+        &audit,
+        &crm_domain::subscriber::BuildingInput {
+            city: "Тверь".into(),
+            street: "Мира".into(),
+            house: "1".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("building");
+    let subscriber = crm_app::subscribers::create(
+        services,
+        &tenant,
+        &audit,
+        &crm_app::subscribers::NewSubscriber {
+            account_number: None,
+            input: crm_domain::subscriber::SubscriberInput {
+                surname: "Бравов".into(),
+                name: "Иван".into(),
+                building_id: building.id.clone(),
+                flat: "1".into(),
+                ..Default::default()
+            },
+        },
+    )
+    .await
+    .expect("subscriber");
     let mail_id = services
         .mailer
         .outbox_in(&crm_app::mail::OutboxScope::Tenant(tenant.clone()), 1)
@@ -84,6 +116,8 @@ async fn victim(platform: &Platform) -> Victim {
         .expect("the invitation was mailed")
         .id;
     Victim {
+        subscriber_id: subscriber.id,
+        building_id: building.id,
         tenant,
         mail_id,
         user_id: admin.id,
@@ -109,6 +143,10 @@ fn guessed_id<'a>(route: &RouteAccess, victim: &'a Victim) -> &'a str {
         &victim.key_id
     } else if path.starts_with("/account/sessions/") || path.starts_with("/sessions/") {
         &victim.session_id
+    } else if path.starts_with("/subscribers/") {
+        &victim.subscriber_id
+    } else if path.starts_with("/buildings/") {
+        &victim.building_id
     } else if path.starts_with("/outbox/") {
         &victim.mail_id
     } else {

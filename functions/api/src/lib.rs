@@ -8,7 +8,9 @@ mod acting;
 mod api_keys;
 mod audit;
 mod auth;
+mod buildings;
 mod dashboard;
+mod exports;
 mod layout;
 mod links_api;
 mod links_bulk;
@@ -27,6 +29,7 @@ mod sessions;
 mod settings;
 mod tariffs_api;
 mod tariffs_pages;
+mod subscribers;
 mod users;
 
 use axum::Router;
@@ -54,6 +57,8 @@ pub const DOCS_PATH: &str = "/api/v1/docs";
         (name = "tariffs", description = "Effective-dated tariff versions of a service"),
         (name = "service links", description = "Services linked to subscribers, single and in bulk"),
         (name = "jobs", description = "Background jobs' progress"),
+        (name = "subscribers", description = "Personal accounts: search, filters, changes, status, history, export"),
+        (name = "buildings", description = "Buildings that group subscribers' premises")
     )
 )]
 struct ApiDoc;
@@ -76,7 +81,10 @@ fn routes() -> AccessRouter<Services> {
     let routes = tariffs_api::routes(routes);
     let routes = tariffs_pages::routes(routes);
     let routes = links_api::routes(routes);
-    links_pages::routes(routes)
+    let routes = links_pages::routes(routes);
+    let routes = subscribers::routes(routes);
+    let routes = buildings::routes(routes);
+    exports::routes(routes)
 }
 
 /// The routes and the access each requires.

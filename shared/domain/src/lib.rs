@@ -17,6 +17,7 @@ mod newtype;
 pub mod period;
 pub mod requisites;
 pub mod schedule;
+pub mod spreadsheet;
 pub mod subscriber;
 pub mod tenant;
 pub mod tenant_profile;

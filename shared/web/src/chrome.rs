@@ -39,6 +39,14 @@ pub static TENANT_NAV: &[NavSection<Permission>] = &[
         links: &[("/", None)],
     },
     NavSection {
+        ru: "Абоненты",
+        en: "Subscribers",
+        links: &[
+            ("/subscribers", read(Resource::Subscribers)),
+            ("/buildings", read(Resource::Subscribers)),
+        ],
+    },
+    NavSection {
         ru: "Услуги",
         en: "Services",
         links: &[("/services", read(Resource::Services))],

@@ -1,12 +1,14 @@
-//! The documents worker: renders PDFs (invoices, statements, reports) to the blob store,
-//! exports and purges the data of closing tenants, and runs the catalogue's bulk link jobs (no
-//! other queue fits them; see `DocumentsJob`).
+//! The documents worker: renders files to the blob store (subscriber list exports now, PDFs
+//! of invoices, statements and reports with billing), exports and purges the data of
+//! closing tenants, and runs the catalogue's bulk link jobs (no other queue fits them; see
+//! `DocumentsJob`).
 
 mod tenants;
 
 use async_trait::async_trait;
 use crm_app::Services;
 use crm_app::jobs::{DocumentsJob, Envelope, JobError, JobHandler, JobRunner};
+use crm_app::subscribers::export::{self, ExportError};
 use tracing::info;
 
 pub struct Handler {
@@ -43,7 +45,23 @@ impl JobHandler for Handler {
                 info!(job_id = %job.job_id, "bulk link job finished");
                 Ok(())
             }
+            DocumentsJob::SubscriberExport { export_id } => {
+                let tenant = tenants::tenant_of(&envelope)?;
+                export::run_job(&self.services, &tenant, export_id)
+                    .await
+                    .map_err(export_failure)?;
+                info!(tenant_id = %tenant, export_id, "subscriber export written");
+                Ok(())
+            }
         }
+    }
+}
+
+/// Store, blob and queue troubles pass; a missing export or an unwritable file do not.
+fn export_failure(error: ExportError) -> JobError {
+    match error {
+        ExportError::NotFound | ExportError::File(_) => JobError::Poison(error.to_string()),
+        other => JobError::Retry(other.to_string()),
     }
 }
 

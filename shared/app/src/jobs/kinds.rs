@@ -41,6 +41,10 @@ pub enum PenaltiesJob {
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum DocumentsJob {
     Noop {},
+    /// Writes a filtered subscriber list to a file (`crm_app::subscribers::export::run_job`).
+    SubscriberExport {
+        export_id: String,
+    },
     /// Writes every item of the envelope's tenant as JSON lines to
     /// `exports/<tenant>/<export_id>.jsonl` and records it on the tenant.
     ExportTenant {
@@ -93,6 +97,7 @@ impl Job for DocumentsJob {
     fn kind(&self) -> &'static str {
         match self {
             DocumentsJob::Noop {} => "noop",
+            DocumentsJob::SubscriberExport { .. } => "subscriber_export",
             DocumentsJob::ExportTenant { .. } => "export_tenant",
             DocumentsJob::PurgeTenant {} => "purge_tenant",
             DocumentsJob::BulkLink(_) => "bulk_link",

@@ -28,6 +28,14 @@ pub enum AddressError {
 }
 
 impl AddressError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            AddressError::Missing(_) => "address_part_missing",
+            AddressError::Postcode => "postcode_invalid",
+            AddressError::TooLong(_) => "address_part_too_long",
+        }
+    }
+
     pub fn field(&self) -> &'static str {
         match self {
             AddressError::Missing(field) | AddressError::TooLong(field) => field,
@@ -58,22 +66,46 @@ fn required(value: &str, field: &'static str, max: usize) -> Result<String, Addr
 impl Address {
     /// Checks and tidies an address (spaces collapsed; city, street and house required).
     pub fn normalised(self) -> Result<Self, AddressError> {
-        let postcode = optional(self.postcode.as_deref(), "postcode", 6)?;
-        if postcode
-            .as_ref()
-            .is_some_and(|p| p.len() != 6 || !p.chars().all(|c| c.is_ascii_digit()))
-        {
-            return Err(AddressError::Postcode);
+        self.normalised_each()
+            .map_err(|mut errors| errors.swap_remove(0))
+    }
+
+    /// Like [`Address::normalised`], reporting every wrong part, in form order.
+    pub fn normalised_each(self) -> Result<Self, Vec<AddressError>> {
+        let mut errors = Vec::new();
+        let mut keep = |result: Result<Option<String>, AddressError>| match result {
+            Ok(value) => value,
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        };
+        let postcode = keep(optional(self.postcode.as_deref(), "postcode", 6).and_then(
+            |p| match p {
+                Some(p) if p.len() != 6 || !p.chars().all(|c| c.is_ascii_digit()) => {
+                    Err(AddressError::Postcode)
+                }
+                other => Ok(other),
+            },
+        ));
+        let region = keep(optional(self.region.as_deref(), "region", 100));
+        let city = keep(required(&self.city, "city", 100).map(Some));
+        let street = keep(required(&self.street, "street", 150).map(Some));
+        let house = keep(required(&self.house, "house", 20).map(Some));
+        let building = keep(optional(self.building.as_deref(), "building", 20));
+        let flat = keep(optional(self.flat.as_deref(), "flat", 20));
+        match (city, street, house) {
+            (Some(city), Some(street), Some(house)) if errors.is_empty() => Ok(Self {
+                postcode,
+                region,
+                city,
+                street,
+                house,
+                building,
+                flat,
+            }),
+            _ => Err(errors),
         }
-        Ok(Self {
-            postcode,
-            region: optional(self.region.as_deref(), "region", 100)?,
-            city: required(&self.city, "city", 100)?,
-            street: required(&self.street, "street", 150)?,
-            house: required(&self.house, "house", 20)?,
-            building: optional(self.building.as_deref(), "building", 20)?,
-            flat: optional(self.flat.as_deref(), "flat", 20)?,
-        })
     }
 
     /// "г. Москва, ул. Ленина, д. 1, корп. 2, кв. 42" — the parts given, in bill order.

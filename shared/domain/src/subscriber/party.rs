@@ -97,6 +97,37 @@ impl PersonName {
         })
     }
 
+    /// Like [`PersonName::parse`], but says which part is wrong: `surname`, `name` or
+    /// `patronymic`, with every wrong part reported.
+    pub fn parse_each(
+        surname: &str,
+        name: &str,
+        patronymic: Option<&str>,
+    ) -> Result<Self, Vec<(&'static str, PartyError)>> {
+        let mut errors = Vec::new();
+        let mut part = |field, raw: &str, missing| match clean_name_part(raw, missing) {
+            Ok(value) => Some(value),
+            Err(e) => {
+                errors.push((field, e));
+                None
+            }
+        };
+        let surname = part("surname", surname, PartyError::SurnameMissing);
+        let name = part("name", name, PartyError::NameMissing);
+        let patronymic = match patronymic.map(str::trim).filter(|p| !p.is_empty()) {
+            Some(p) => part("patronymic", p, PartyError::NameMissing),
+            None => None,
+        };
+        match (surname, name) {
+            (Some(surname), Some(name)) if errors.is_empty() => Ok(Self {
+                surname,
+                name,
+                patronymic,
+            }),
+            _ => Err(errors),
+        }
+    }
+
     /// "Иванов Иван Иванович".
     pub fn full(&self) -> String {
         match &self.patronymic {
@@ -139,12 +170,25 @@ pub struct Area(Decimal);
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum AreaError {
+    #[error("the area must be a number, such as 54.3")]
+    NotANumber,
     #[error("the area must be above 0")]
     NotPositive,
     #[error("the area must be at most 100000 m²")]
     TooLarge,
     #[error("the area has at most two decimal places")]
     TooPrecise,
+}
+
+impl AreaError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            AreaError::NotANumber => "area_not_a_number",
+            AreaError::NotPositive => "area_not_positive",
+            AreaError::TooLarge => "area_too_large",
+            AreaError::TooPrecise => "area_too_precise",
+        }
+    }
 }
 
 impl Area {
@@ -164,7 +208,7 @@ impl Area {
     /// Accepts `54,3` as well as `54.3`: Russian spreadsheets use the comma.
     pub fn parse(raw: &str) -> Result<Self, AreaError> {
         let text = raw.trim().replace(',', ".").replace(['\u{a0}', ' '], "");
-        let value: Decimal = text.parse().map_err(|_| AreaError::NotPositive)?;
+        let value: Decimal = text.parse().map_err(|_| AreaError::NotANumber)?;
         Self::new(value)
     }
 

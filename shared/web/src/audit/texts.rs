@@ -331,6 +331,31 @@ const ACTIONS: &[(&str, &str, &str)] = &[
         "Выгрузка журнала действий",
         "Audit log exported",
     ),
+    ("subscriber.create", "Создан абонент", "Subscriber created"),
+    ("subscriber.update", "Изменён абонент", "Subscriber changed"),
+    ("subscriber.close", "Закрыт лицевой счёт", "Account closed"),
+    (
+        "subscriber.reopen",
+        "Лицевой счёт возобновлён",
+        "Account reopened",
+    ),
+    (
+        "subscriber.suspend",
+        "Лицевой счёт приостановлен",
+        "Account suspended",
+    ),
+    (
+        "subscribers.export",
+        "Выгрузка абонентов",
+        "Subscribers exported",
+    ),
+    (
+        "subscribers.generate",
+        "Созданы учебные абоненты",
+        "Sample subscribers generated",
+    ),
+    ("building.create", "Добавлен дом", "Building added"),
+    ("building.update", "Изменён дом", "Building changed"),
 ];
 
 /// The human name of `action`, or the action itself when it has none yet.
