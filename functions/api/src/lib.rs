@@ -27,9 +27,9 @@ mod services_pages;
 mod services_texts;
 mod sessions;
 mod settings;
+mod subscribers;
 mod tariffs_api;
 mod tariffs_pages;
-mod subscribers;
 mod users;
 
 use axum::Router;

@@ -7,8 +7,8 @@
 pub mod audit;
 pub mod audit_log;
 pub mod blobs;
-pub mod catalog;
 pub mod buildings;
+pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod demo;
