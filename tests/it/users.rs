@@ -374,3 +374,113 @@ async fn invitations_are_listed_and_revoked_through_the_api() {
         "revoking frees the email"
     );
 }
+
+#[tokio::test]
+async fn invitations_stop_at_the_tenants_user_limit_and_resume_when_a_place_frees() {
+    let platform = platform().await;
+    let services = &platform.services;
+    let (tenant, admin) = tenant_with(services, "acme", "administrator").await;
+    set_user_limit(services, &tenant, 3).await;
+    person(services, &tenant, "viewer@acme.example.ru", "viewer").await;
+    let (mut browser, csrf) = browser(&platform, &tenant, admin).await;
+    let invite = |email: &'static str| json!({"email": email, "role": "operator"});
+
+    // Two people and one invitation fill three places.
+    let first = browser
+        .json(
+            Method::POST,
+            "/api/v1/invitations",
+            &invite("first@acme.example.ru"),
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let second = browser
+        .json(
+            Method::POST,
+            "/api/v1/invitations",
+            &invite("second@acme.example.ru"),
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(second.status, StatusCode::CONFLICT, "{}", second.body);
+    assert_eq!(second.json()["code"], "user_limit_reached");
+    assert_eq!(
+        browser
+            .get_json("/api/v1/invitations")
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "the refused invitation left nothing behind"
+    );
+    assert!(
+        crate::support::identity::outbox(services).await.len() == 1,
+        "and sent no mail"
+    );
+
+    // The form says why, next to the address.
+    let form = browser
+        .fill(
+            "/users/invitations",
+            "/users/invitations",
+            &[("email", "second@acme.example.ru"), ("role", "operator")],
+        )
+        .await;
+    assert_eq!(
+        form.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        form.body
+    );
+    assert!(
+        form.body
+            .contains("Достигнут предел пользователей организации (3)"),
+        "{}",
+        form.body
+    );
+
+    // Revoking the pending invitation frees its place.
+    let id = first.json()["invitation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let revoked = browser
+        .json(
+            Method::DELETE,
+            &format!("/api/v1/invitations/{id}"),
+            &json!({}),
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+    let again = browser
+        .json(
+            Method::POST,
+            "/api/v1/invitations",
+            &invite("second@acme.example.ru"),
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
+}
+
+/// Sets the limit on the tenant's record as the platform operator's form does.
+async fn set_user_limit(services: &crm_app::Services, tenant: &crm_domain::TenantId, max: u32) {
+    let central = services.db.central();
+    let key = crm_app::keys::tenant(tenant);
+    let mut item = central.get(&key).await.unwrap().expect("tenant record");
+    item.body.insert(
+        "limits".into(),
+        json!({"max_subscribers": 10_000, "max_users": max}),
+    );
+    central
+        .put(crm_app::store::Put {
+            item,
+            condition: crm_app::store::Condition::None,
+        })
+        .await
+        .unwrap();
+}

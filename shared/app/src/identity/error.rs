@@ -115,6 +115,10 @@ pub enum Refusal {
     AccountDisabled,
     /// The record changed since it was read; reload and try again.
     Conflict,
+    /// The tenant's user limit (active people plus pending invitations) is reached.
+    UserLimitReached {
+        max: u32,
+    },
 }
 
 impl Refusal {
@@ -131,6 +135,7 @@ impl Refusal {
             Refusal::TotpNotEnabled => "totp_not_enabled",
             Refusal::AccountDisabled => "account_disabled",
             Refusal::Conflict => "conflict",
+            Refusal::UserLimitReached { .. } => "user_limit_reached",
         }
     }
 }

@@ -103,6 +103,7 @@ pub async fn invite(
     if accounts::find_by_email(&realm.db, &email).await?.is_some() {
         return Err(IdentityError::Refused(Refusal::EmailTaken));
     }
+    check_user_limit(realm).await?;
     let now = realm.now();
     let id = realm.new_id();
     let secret = new_token();
@@ -171,6 +172,34 @@ pub async fn invite(
         tracing::warn!(error = %e, invitation_id = %id, "invitation mail not sent");
     }
     Ok(Invited { invitation, mail })
+}
+
+/// Refuses a new invitation when the tenant's active people and pending invitations already
+/// fill its user limit (set by the platform operator on the tenant). Both lists are bounded by
+/// that limit, so counting them reads a few index pages at most. Staff (the central realm) have
+/// no limit.
+async fn check_user_limit(realm: &Realm) -> Result<(), IdentityError> {
+    let Some(tenant) = &realm.tenant else {
+        return Ok(());
+    };
+    let max = crate::tenants::limits(&realm.services.db, tenant)
+        .await?
+        .max_users;
+    let active = accounts::list_all(&realm.db)
+        .await?
+        .iter()
+        .filter(|(account, _)| account.status == accounts::AccountStatus::Active)
+        .count();
+    let now = realm.now();
+    let pending = list(realm)
+        .await?
+        .iter()
+        .filter(|invitation| invitation.expires_at > now)
+        .count();
+    if active + pending >= max as usize {
+        return Err(IdentityError::Refused(Refusal::UserLimitReached { max }));
+    }
+    Ok(())
 }
 
 /// Pending invitations, newest first.

@@ -45,6 +45,15 @@ use crate::keys;
 use crate::store::{Db, StoreError};
 pub use crate::tenancy::TenantStatus;
 
+/// A tenant's limits: those set on its record, the defaults when none were set.
+pub async fn limits(db: &Db, id: &TenantId) -> Result<record::Limits, StoreError> {
+    let item = db.central().get(&keys::tenant(id)).await?;
+    let limits = item
+        .and_then(|item| item.body.get("limits").cloned())
+        .and_then(|value| serde_json::from_value(value).ok());
+    Ok(limits.unwrap_or_default())
+}
+
 /// A tenant's record, `None` when there is no such tenant.
 pub async fn get(db: &Db, id: &TenantId) -> Result<Option<TenantRecord>, StoreError> {
     match db.central().get(&keys::tenant(id)).await? {

@@ -139,6 +139,14 @@ pub fn refusal(refusal: &Refusal, lang: Lang) -> String {
             "Учётная запись отключена".into(),
             "The account is disabled".into(),
         ),
+        Refusal::UserLimitReached { max } => (
+            format!(
+                "Достигнут предел пользователей организации ({max}): отключите кого-то или отзовите приглашение, либо попросите оператора платформы поднять предел"
+            ),
+            format!(
+                "The organisation's user limit ({max}) is reached: disable someone or revoke an invitation, or ask the platform operator to raise the limit"
+            ),
+        ),
         Refusal::Conflict => (
             "Запись изменилась, пока вы её редактировали. Обновите страницу и повторите".into(),
             "The record changed while you were editing it. Reload the page and try again".into(),
@@ -150,7 +158,9 @@ pub fn refusal(refusal: &Refusal, lang: Lang) -> String {
 /// The form field a refusal is best shown next to, if any.
 pub fn refusal_field(refusal: &Refusal) -> Option<&'static str> {
     match refusal {
-        Refusal::EmailTaken | Refusal::AlreadyInvited => Some("email"),
+        Refusal::EmailTaken | Refusal::AlreadyInvited | Refusal::UserLimitReached { .. } => {
+            Some("email")
+        }
         Refusal::RoleNameTaken => Some("name"),
         Refusal::LastAdministrator => Some("role"),
         _ => None,
