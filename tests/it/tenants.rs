@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use chrono::{TimeDelta, Utc};
-use crm_app::clock::FixedClock;
+use crm_app::clock::{Clock, FixedClock};
 use crm_app::identity::password::HashCost;
 use crm_app::keys;
 use crm_app::queue::QueueName;
@@ -919,6 +919,108 @@ async fn suspend_reactivate_close_export_and_purge() {
         .unwrap();
     assert_eq!(run_documents_jobs(&platform).await, 1);
     assert_eq!(raw_keys(&platform, "T#other#"), other_before);
+}
+
+#[tokio::test]
+async fn the_daily_sweep_purges_closing_tenants_once_their_grace_is_over() {
+    let (platform, clock) = platform().await;
+    let admin = staff(&platform, "superadmin").await;
+    let services = &platform.services;
+    for (id, name) in [("acme", "Acme"), ("slow", "Slow"), ("stays", "Stays")] {
+        create_tenant(&admin, id, name).await;
+    }
+    for (id, grace) in [("acme", 2), ("slow", 10)] {
+        let closed = admin
+            .json(
+                "POST",
+                &format!("/central/api/v1/tenants/{id}/close"),
+                &json!({"reason": "договор расторгнут", "grace_days": grace}),
+            )
+            .await;
+        assert_eq!(closed.status, StatusCode::OK, "{}", closed.body);
+    }
+    assert_eq!(
+        run_documents_jobs(&platform).await,
+        2,
+        "both exports written"
+    );
+
+    // The schedule's own message, as EventBridge Scheduler (or crm dev) sends it.
+    let sweep = || async {
+        let schedule = crm_app::schedules::SCHEDULES
+            .iter()
+            .find(|s| s.name == "daily-tenant-purge")
+            .expect("the schedule");
+        assert_eq!(schedule.queue, QueueName::Documents);
+        services
+            .queue
+            .send(
+                QueueName::Documents,
+                crm_app::queue::OutgoingMessage::now(schedule.message_for(clock.now())),
+            )
+            .await
+            .unwrap();
+        run_documents_jobs(&platform).await
+    };
+
+    // Within the grace period nothing happens.
+    assert_eq!(sweep().await, 1, "only the sweep itself ran");
+    for id in ["acme", "slow"] {
+        let record = tenants::get(&services.db, &tenant_id(id))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(record.status, TenantStatus::Closing, "{id}");
+    }
+
+    // After acme's two days: the sweep asks for its purge and the purge job runs.
+    clock.advance(TimeDelta::days(3));
+    assert_eq!(sweep().await, 2, "the sweep and acme's purge");
+    let acme = tenants::get(&services.db, &tenant_id("acme"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(acme.status, TenantStatus::Closed);
+    let slow = tenants::get(&services.db, &tenant_id("slow"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        slow.status,
+        TenantStatus::Closing,
+        "its grace lasts ten days"
+    );
+    let stays = tenants::get(&services.db, &tenant_id("stays"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stays.status, TenantStatus::Active);
+    let actions: Vec<(String, String)> = central_audit(&platform, "tenant", "acme")
+        .await
+        .iter()
+        .map(|r| {
+            (
+                r["action"].as_str().unwrap_or_default().to_owned(),
+                r["actor"].to_string(),
+            )
+        })
+        .collect();
+    let request = actions
+        .iter()
+        .find(|(action, _)| action == "tenant.purge_request")
+        .expect("an audited purge request");
+    assert!(request.1.contains("tenant-purge-sweep"), "{request:?}");
+
+    // Running the sweep again changes nothing: acme is closed, slow still waits.
+    assert_eq!(sweep().await, 1);
+    assert_eq!(
+        tenants::get(&services.db, &tenant_id("slow"))
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        TenantStatus::Closing
+    );
 }
 
 #[tokio::test]

@@ -198,12 +198,6 @@ async fn attach(
     let audit = ctx.audit();
     let cx = change_context(&services, &audit);
     let service_id = input.service_id.clone().unwrap_or_default();
-    if service_id.trim().is_empty() {
-        return Err(problem(
-            CatalogError::invalid("service_id", crm_app::catalog::Fault::Required),
-            lang,
-        ));
-    }
     let link = links::attach(&db, &cx, &id, &service_id, &input.draft())
         .await
         .map_err(|e| problem(e, lang))?;

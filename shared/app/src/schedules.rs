@@ -37,6 +37,13 @@ pub const SCHEDULES: &[Schedule] = &[
         queue: QueueName::Penalties,
         input: r#"{"tenant_id":null,"idempotency_key":"daily-penalties:<aws.scheduler.scheduled-time>","job":{"type":"daily_accrual","scheduled_time":"<aws.scheduler.scheduled-time>"}}"#,
     },
+    Schedule {
+        name: "daily-tenant-purge",
+        cron: "cron(0 4 * * ? *)",
+        timezone: chrono_tz::Europe::Moscow,
+        queue: QueueName::Documents,
+        input: r#"{"tenant_id":null,"idempotency_key":"daily-tenant-purge:<aws.scheduler.scheduled-time>","job":{"type":"purge_due_tenants","scheduled_time":"<aws.scheduler.scheduled-time>"}}"#,
+    },
 ];
 
 impl Schedule {
@@ -56,7 +63,7 @@ impl Schedule {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jobs::{BillingJob, Envelope, PenaltiesJob};
+    use crate::jobs::{BillingJob, DocumentsJob, Envelope, PenaltiesJob};
 
     #[test]
     fn every_schedule_parses_and_builds_its_typed_job() {
@@ -70,6 +77,9 @@ mod tests {
                 QueueName::Billing => serde_json::from_str::<Envelope<BillingJob>>(&body).is_ok(),
                 QueueName::Penalties => {
                     serde_json::from_str::<Envelope<PenaltiesJob>>(&body).is_ok()
+                }
+                QueueName::Documents => {
+                    serde_json::from_str::<Envelope<DocumentsJob>>(&body).is_ok()
                 }
                 other => panic!("no typed job check for {other}"),
             };

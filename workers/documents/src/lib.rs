@@ -39,6 +39,9 @@ impl JobHandler for Handler {
                 let tenant = tenants::tenant_of(&envelope)?;
                 tenants::purge(&self.services, &tenant).await
             }
+            DocumentsJob::PurgeDueTenants { scheduled_time } => {
+                tenants::purge_due(&self.services, scheduled_time).await
+            }
             DocumentsJob::BulkLink(job) => {
                 let tenant = tenants::tenant_of(&envelope)?;
                 crm_app::catalog::bulk::run(&self.services, &tenant, job).await?;

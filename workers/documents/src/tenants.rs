@@ -7,6 +7,7 @@ use crm_app::jobs::{DocumentsJob, Envelope, JobError};
 use crm_app::tenants::TenantError;
 use crm_app::tenants::export::{self, ExportError, ExportOutcome};
 use crm_app::tenants::purge::{self, PurgeError, PurgeOutcome};
+use crm_app::tenants::sweep;
 use crm_domain::TenantId;
 use tracing::info;
 
@@ -54,6 +55,21 @@ pub async fn purge(services: &Services, tenant: &TenantId) -> Result<(), JobErro
         Err(PurgeError::Tenant(e)) => Err(tenant_error(e)),
         Err(other) => Err(JobError::Retry(other.to_string())),
     }
+}
+
+/// The daily sweep; a store or queue failure is retried (the sweep is safe to run again).
+pub async fn purge_due(services: &Services, scheduled_time: &str) -> Result<(), JobError> {
+    let report = sweep::purge_due(services)
+        .await
+        .map_err(|e| JobError::Retry(e.to_string()))?;
+    info!(
+        scheduled_time,
+        purges = report.purges_requested.len(),
+        exports = report.exports_requested.len(),
+        waiting = report.waiting,
+        "closing tenants swept"
+    );
+    Ok(())
 }
 
 fn tenant_error(error: TenantError) -> JobError {

@@ -314,8 +314,12 @@ pub async fn attach(
     draft: &LinkDraft,
 ) -> Result<Link, CatalogError> {
     let subscriber_id = checked_id(subscriber_id)?;
+    // Another tenant's (or no) subscriber is not found whatever the body says.
     if !subscriber_exists(db, subscriber_id).await? {
         return Err(CatalogError::NotFound);
+    }
+    if service_id.trim().is_empty() {
+        return Err(CatalogError::invalid("service_id", Fault::Required));
     }
     if !super::is_valid_id(service_id) {
         return Err(CatalogError::invalid("service_id", Fault::NoSuchRecord));

@@ -53,6 +53,11 @@ pub enum DocumentsJob {
     /// Deletes every item of the envelope's tenant, which must be closing with its grace
     /// period over, and marks it closed.
     PurgeTenant {},
+    /// The daily sweep (no tenant): purges every closing tenant whose grace period is over
+    /// (`crm_app::tenants::sweep`).
+    PurgeDueTenants {
+        scheduled_time: String,
+    },
     /// Attach a service to many subscribers; progress in the job's status item.
     BulkLink(crate::catalog::bulk::BulkLinkJob),
 }
@@ -100,6 +105,7 @@ impl Job for DocumentsJob {
             DocumentsJob::SubscriberExport { .. } => "subscriber_export",
             DocumentsJob::ExportTenant { .. } => "export_tenant",
             DocumentsJob::PurgeTenant {} => "purge_tenant",
+            DocumentsJob::PurgeDueTenants { .. } => "purge_due_tenants",
             DocumentsJob::BulkLink(_) => "bulk_link",
         }
     }

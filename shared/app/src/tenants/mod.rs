@@ -25,6 +25,7 @@ mod lifecycle;
 mod list;
 pub mod purge;
 mod record;
+pub mod sweep;
 
 pub use create::{create, reserved_id, subdomain_host};
 pub use edit::edit;
