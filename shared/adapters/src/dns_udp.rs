@@ -390,9 +390,18 @@ mod tests {
 
     #[tokio::test]
     async fn a_truncated_answer_is_asked_again_over_tcp() {
-        let udp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        let addr = udp.local_addr().unwrap();
-        let tcp = tokio::net::TcpListener::bind(addr).await.unwrap();
+        // The same port number for UDP and TCP: a free UDP port may be taken for TCP by
+        // another process, so try a few.
+        let mut pair = None;
+        for _ in 0..50 {
+            let udp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            let addr = udp.local_addr().unwrap();
+            if let Ok(tcp) = tokio::net::TcpListener::bind(addr).await {
+                pair = Some((udp, addr, tcp));
+                break;
+            }
+        }
+        let (udp, addr, tcp) = pair.expect("a port free for both UDP and TCP");
         tokio::spawn(async move {
             let mut buf = [0_u8; 512];
             while let Ok((len, from)) = udp.recv_from(&mut buf).await {
