@@ -37,8 +37,10 @@ pub enum Basis {
     },
     Superseded {
         method: EstimateMethod,
-        estimated: Vec<Decimal>,
-        /// The real consumption of the month as the superseding reading shows it.
+        /// The estimate: what the month's bill charges.
+        consumption: Vec<Decimal>,
+        /// The month's real consumption as the superseding reading shows it (for display;
+        /// the difference is charged as a correction).
         real: Vec<Decimal>,
     },
     Missing,
@@ -80,30 +82,29 @@ pub fn of_meter(found: &SubscriberMeters, meter_id: &str, month: BillingMonth) -
         .collect();
     let label = month.to_string();
     let range = month.range();
-    let basis = if trusted.iter().any(|r| range.contains(r.date)) {
-        Basis::Real {
-            consumption: real_of_month(meter, &trusted, &estimates, month),
-        }
-    } else {
-        match estimates.iter().find(|e| e.month == label) {
-            Some(e) => match &e.superseded {
-                None => Basis::Estimated {
-                    method: e.method,
-                    consumption: e.consumption.clone(),
-                },
-                Some(s) => Basis::Superseded {
-                    method: e.method,
-                    estimated: e.consumption.clone(),
-                    real: e
-                        .consumption
-                        .iter()
-                        .zip(&s.difference)
-                        .map(|(est, diff)| est + diff)
-                        .collect(),
-                },
+    // Once a month is estimated, its bill charges the estimate; a later real reading settles
+    // the difference as a correction, so the month is never charged twice.
+    let basis = match estimates.iter().find(|e| e.month == label) {
+        Some(e) => match &e.superseded {
+            None => Basis::Estimated {
+                method: e.method,
+                consumption: e.consumption.clone(),
             },
-            None => Basis::Missing,
-        }
+            Some(s) => Basis::Superseded {
+                method: e.method,
+                consumption: e.consumption.clone(),
+                real: e
+                    .consumption
+                    .iter()
+                    .zip(&s.difference)
+                    .map(|(est, diff)| est + diff)
+                    .collect(),
+            },
+        },
+        None if trusted.iter().any(|r| range.contains(r.date)) => Basis::Real {
+            consumption: real_of_month(meter, &trusted, &estimates, month),
+        },
+        None => Basis::Missing,
     };
     let corrections = estimates
         .iter()

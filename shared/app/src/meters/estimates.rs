@@ -208,3 +208,81 @@ pub async fn supersession_writes(
         })
         .collect())
 }
+
+/// One estimate of a month's listing, with what a person recognises it by.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListedEstimate {
+    pub subscriber_id: String,
+    /// Absent when the profile is gone.
+    pub account_number: Option<String>,
+    pub subscriber_name: Option<String>,
+    pub serial: Option<String>,
+    pub kind: Option<crm_domain::meter::MeterKind>,
+    pub estimate: EstimateRecord,
+}
+
+/// One page of a month's estimates, by subscriber and meter (GSI1), with the subscribers'
+/// account numbers and the meters' serials (batch reads of the page's keys).
+pub async fn month_listing(
+    db: &ScopedDb,
+    month: BillingMonth,
+    limit: u32,
+    cursor: Option<&crate::store::Cursor>,
+) -> Result<(Vec<ListedEstimate>, Option<crate::store::Cursor>), StoreError> {
+    let ns = db.namespace();
+    let query = Query::new(
+        Index::Gsi1,
+        keys::estimates_of_month_partition(ns, &month.to_string()),
+    )
+    .limit(limit.clamp(1, 200));
+    let page = db.query(query, cursor).await?;
+    let mut listed = Vec::with_capacity(page.items.len());
+    for item in &page.items {
+        let estimate: EstimateRecord =
+            serde_json::from_value(serde_json::Value::Object(item.body.clone()))
+                .map_err(|e| StoreError::Backend(format!("unreadable {:?}: {e}", item.key)))?;
+        let subscriber_id = item
+            .index_keys
+            .get(Index::Gsi1)
+            .and_then(|k| k.sk.split_once('#'))
+            .map(|(subscriber, _)| subscriber.to_owned())
+            .unwrap_or_default();
+        listed.push(ListedEstimate {
+            subscriber_id,
+            account_number: None,
+            subscriber_name: None,
+            serial: None,
+            kind: None,
+            estimate,
+        });
+    }
+    let mut wanted = Vec::new();
+    for l in &listed {
+        wanted.push(keys::subscriber_profile(ns, &l.subscriber_id));
+        wanted.push(keys::meter(ns, &l.subscriber_id, &l.estimate.meter_id));
+    }
+    wanted.sort_by(|a, b| (&a.pk, &a.sk).cmp(&(&b.pk, &b.sk)));
+    wanted.dedup();
+    let mut found = Vec::new();
+    for chunk in wanted.chunks(crate::store::MAX_BATCH_GET) {
+        found.extend(db.batch_get(chunk).await?);
+    }
+    for l in &mut listed {
+        let profile = keys::subscriber_profile(ns, &l.subscriber_id);
+        let meter = keys::meter(ns, &l.subscriber_id, &l.estimate.meter_id);
+        for item in &found {
+            if item.key == profile
+                && let Ok(s) = crate::subscribers::Subscriber::from_item(item)
+            {
+                l.account_number = Some(s.account_number.to_string());
+                l.subscriber_name = Some(s.display_name());
+            } else if item.key == meter
+                && let Ok(m) = MeterRecord::from_item(item)
+            {
+                l.serial = Some(m.serial);
+                l.kind = Some(m.kind);
+            }
+        }
+    }
+    Ok((listed, page.next))
+}
