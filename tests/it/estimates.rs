@@ -470,7 +470,7 @@ async fn the_job_runs_through_the_billing_queue_and_a_redelivery_changes_nothing
     let envelope = take(&world).await;
     let handler = billing::Handler::new(services.clone());
     handler.handle(envelope.clone()).await.expect("handled");
-    let status = world.admin.get(&format!("/api/v1/jobs/{job_id}")).await.json();
+    let status = world.admin.get(&format!("/api/v1/meters/estimates/jobs/{job_id}")).await.json();
     assert_eq!(status["state"], "done", "{status}");
     assert_eq!(status["counts"]["average"], 3, "{status}");
     assert_eq!(status["counts"]["no_meter"], 1, "{status}");
