@@ -3,6 +3,7 @@
 //! these (see the modules added next to this one).
 
 pub mod consumption;
+pub mod demo;
 pub mod estimates;
 pub mod estimation;
 pub mod estimation_job;
