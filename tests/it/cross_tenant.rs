@@ -116,10 +116,8 @@ async fn victim(platform: &Platform) -> Victim {
         .and_then(|sent| sent.into_iter().next())
         .expect("the invitation was mailed")
         .id;
-    let mut job = crm_app::progress::NewJob::new(
-        "bravo-estimation",
-        crm_app::meters::estimation_job::KIND,
-    );
+    let mut job =
+        crm_app::progress::NewJob::new("bravo-estimation", crm_app::meters::estimation_job::KIND);
     job.label = Some("2026-01".into());
     crm_app::progress::create(&services.db.tenant(&tenant), job, services.clock.now())
         .await

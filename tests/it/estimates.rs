@@ -203,16 +203,28 @@ async fn average_of_the_window_for_m_periods_then_the_norm_and_reruns_change_not
     // The last six months with readings (4, 5, 6, 4, 5, 6) average 5; January's 3 is outside.
     for m in ["2025-08", "2025-09", "2025-10"] {
         let e = only(&found, m);
-        assert_eq!((e.method, e.consumption), (EstimateMethod::Average, vec![dec("5")]), "{m}");
+        assert_eq!(
+            (e.method, e.consumption),
+            (EstimateMethod::Average, vec![dec("5")]),
+            "{m}"
+        );
     }
     // The fourth month without a reading: the norm, 6.935 m³ x 2 residents.
     let nov = only(&found, "2025-11");
-    assert_eq!((nov.method, nov.consumption), (EstimateMethod::Norm, vec![dec("13.870")]));
+    assert_eq!(
+        (nov.method, nov.consumption),
+        (EstimateMethod::Norm, vec![dec("13.870")])
+    );
 
     // Running a month again writes nothing: same items, same versions, no new audit records.
     let audits = world.history("subscriber", &sub).await.len();
     let again = run(services, &world.tenant, "2025-08").await;
-    assert_eq!(again.counts.get("unchanged"), Some(&1), "{:?}", again.counts);
+    assert_eq!(
+        again.counts.get("unchanged"),
+        Some(&1),
+        "{:?}",
+        again.counts
+    );
     assert_eq!(estimates(&db, &sub).await, found);
     assert!(found.iter().all(|(_, version)| *version == 1));
     assert_eq!(world.history("subscriber", &sub).await.len(), audits);
@@ -236,7 +248,12 @@ async fn the_tenant_settings_choose_the_window_and_the_limit() {
             json!({"average_months": 0, "max_average_periods": 1}),
         )
         .await;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text);
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text
+    );
     assert!(refused.field_message("average_months").is_some());
     let saved = world
         .admin
@@ -256,7 +273,10 @@ async fn the_tenant_settings_choose_the_window_and_the_limit() {
     // Two months (5, 6) average 5.5; one period by the average, then the norm (one resident).
     assert_eq!(only(&found, "2025-08").consumption, [dec("5.5")]);
     let sep = only(&found, "2025-09");
-    assert_eq!((sep.method, sep.consumption), (EstimateMethod::Norm, vec![dec("6.935")]));
+    assert_eq!(
+        (sep.method, sep.consumption),
+        (EstimateMethod::Norm, vec![dec("6.935")])
+    );
 }
 
 #[tokio::test]
@@ -280,7 +300,10 @@ async fn a_meter_past_its_verification_counts_as_absent() {
     assert_eq!(only(&found, "2025-06").consumption, [dec("4.4")]);
     assert_eq!(only(&found, "2025-08").method, EstimateMethod::Average);
     let sep = only(&found, "2025-09");
-    assert_eq!((sep.method, sep.consumption), (EstimateMethod::Norm, vec![dec("20.805")]));
+    assert_eq!(
+        (sep.method, sep.consumption),
+        (EstimateMethod::Norm, vec![dec("20.805")])
+    );
     // Billing sees the estimate, not the untrusted July reading.
     let july = consumption_for_period(&db, &sub, "old", month("2025-07"))
         .await
@@ -337,7 +360,9 @@ async fn a_real_reading_supersedes_the_estimates_and_records_the_difference() {
     assert_eq!(writes.len(), 3, "August, September and October");
     let mut all = writes.clone();
     all.push(reading_put(&db, &m, &new));
-    db.transact(all).await.expect("reading with its supersessions");
+    db.transact(all)
+        .await
+        .expect("reading with its supersessions");
 
     let found = estimates(&db, &sub).await;
     let differences: Vec<Decimal> = found
@@ -346,14 +371,27 @@ async fn a_real_reading_supersedes_the_estimates_and_records_the_difference() {
         .collect();
     // Each month's share of the days less its estimate; together: real minus estimated.
     assert_eq!(differences.iter().sum::<Decimal>(), dec("3"));
-    assert_eq!(only(&found, "2025-08").superseded.unwrap().difference, [dec("1.065217")]);
-    assert!(found.iter().all(|(e, v)| *v == 2 && e.superseded.as_ref().unwrap().by_reading_on == day("2025-10-20")));
+    assert_eq!(
+        only(&found, "2025-08").superseded.unwrap().difference,
+        [dec("1.065217")]
+    );
+    assert!(
+        found
+            .iter()
+            .all(|(e, v)| *v == 2
+                && e.superseded.as_ref().unwrap().by_reading_on == day("2025-10-20"))
+    );
 
     // Written on the estimates' versions: replaying the same writes fails and changes nothing.
     assert!(db.transact(writes).await.is_err());
     // A second look finds nothing left to supersede.
     let history: Vec<ReadingRecord> = subscriber_meters(&db, &sub).await.unwrap().readings;
-    assert!(supersession_writes(&db, &m, &history, &new, now).await.unwrap().is_empty());
+    assert!(
+        supersession_writes(&db, &m, &history, &new, now)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // Billing: August keeps its estimate (charged already) and shows the real share.
     let aug = consumption_for_period(&db, &sub, "m1", month("2025-08"))
@@ -385,14 +423,24 @@ async fn a_real_reading_supersedes_the_estimates_and_records_the_difference() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(july.basis, Basis::Real { consumption: vec![dec("6")] });
+    assert_eq!(
+        july.basis,
+        Basis::Real {
+            consumption: vec![dec("6")]
+        }
+    );
     // Not estimated, no reading: nothing; an unknown meter: none.
     let dec_2025 = consumption_for_period(&db, &sub, "m1", month("2025-12"))
         .await
         .unwrap()
         .unwrap();
     assert_eq!(dec_2025.basis, Basis::Missing);
-    assert!(consumption_for_period(&db, &sub, "nope", month("2025-07")).await.unwrap().is_none());
+    assert!(
+        consumption_for_period(&db, &sub, "nope", month("2025-07"))
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -448,7 +496,12 @@ async fn the_job_runs_through_the_billing_queue_and_a_redelivery_changes_nothing
     let mut subscribers = Vec::new();
     for n in 0..3 {
         let sub = subscriber(&world, &world.tenant, &service, 2).await;
-        install(&db, &meter(&format!("m{n}"), &sub, &service, "2030-12-31"), &JAN_TO_JUL).await;
+        install(
+            &db,
+            &meter(&format!("m{n}"), &sub, &service, "2030-12-31"),
+            &JAN_TO_JUL,
+        )
+        .await;
         subscribers.push(sub);
     }
     // One subscriber without a meter: billing charges the norm directly (p. 42).
@@ -456,13 +509,21 @@ async fn the_job_runs_through_the_billing_queue_and_a_redelivery_changes_nothing
 
     let started = world
         .admin
-        .send(Method::POST, "/api/v1/meters/estimates/run", json!({"month": "2025-08"}))
+        .send(
+            Method::POST,
+            "/api/v1/meters/estimates/run",
+            json!({"month": "2025-08"}),
+        )
         .await;
     assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.text);
     let job_id = started.json()["id"].as_str().unwrap().to_owned();
     let bad = world
         .admin
-        .send(Method::POST, "/api/v1/meters/estimates/run", json!({"month": "2025-13"}))
+        .send(
+            Method::POST,
+            "/api/v1/meters/estimates/run",
+            json!({"month": "2025-13"}),
+        )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
     assert!(bad.field_message("month").is_some());
@@ -470,7 +531,11 @@ async fn the_job_runs_through_the_billing_queue_and_a_redelivery_changes_nothing
     let envelope = take(&world).await;
     let handler = billing::Handler::new(services.clone());
     handler.handle(envelope.clone()).await.expect("handled");
-    let status = world.admin.get(&format!("/api/v1/meters/estimates/jobs/{job_id}")).await.json();
+    let status = world
+        .admin
+        .get(&format!("/api/v1/meters/estimates/jobs/{job_id}"))
+        .await
+        .json();
     assert_eq!(status["state"], "done", "{status}");
     assert_eq!(status["counts"]["average"], 3, "{status}");
     assert_eq!(status["counts"]["no_meter"], 1, "{status}");
@@ -480,15 +545,25 @@ async fn the_job_runs_through_the_billing_queue_and_a_redelivery_changes_nothing
     // The same message again (a redelivery): nothing changes.
     handler.handle(envelope).await.expect("handled again");
     assert_eq!(futures_estimates(&db, &subscribers).await, before);
-    assert_eq!(world.history("subscriber", &subscribers[0]).await.len(), audits);
+    assert_eq!(
+        world.history("subscriber", &subscribers[0]).await.len(),
+        audits
+    );
     assert!(estimates(&db, &without).await.is_empty());
 
     // The month's listing: API and page.
-    let listed = world.admin.get("/api/v1/meters/estimates?month=2025-08").await;
+    let listed = world
+        .admin
+        .get("/api/v1/meters/estimates?month=2025-08")
+        .await;
     assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
     let items = listed.json()["items"].as_array().unwrap().clone();
     assert_eq!(items.len(), 3);
-    assert!(items.iter().all(|i| i["method"] == "average" && i["consumption"][0] == "5"));
+    assert!(
+        items
+            .iter()
+            .all(|i| i["method"] == "average" && i["consumption"][0] == "5")
+    );
     let page = world.admin.get("/meters/estimates?month=2025-08").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text);
     assert!(page.text.contains("По среднему"), "{}", page.text);
@@ -522,8 +597,16 @@ async fn another_tenants_meters_are_never_estimated_or_read() {
     assert_eq!(estimates(&db, &sub).await.len(), 1);
     // Their handle cannot read ours.
     let their_db = services.db.tenant(&other);
-    assert!(consumption_for_period(&their_db, &sub, "m1", month("2025-08")).await.unwrap().is_none());
-    let listed = other_admin.get("/api/v1/meters/estimates?month=2025-08").await.json();
+    assert!(
+        consumption_for_period(&their_db, &sub, "m1", month("2025-08"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let listed = other_admin
+        .get("/api/v1/meters/estimates?month=2025-08")
+        .await
+        .json();
     assert_eq!(listed["items"].as_array().unwrap().len(), 0);
     // Their key space does not reach ours.
     assert_ne!(
@@ -536,13 +619,28 @@ async fn another_tenants_meters_are_never_estimated_or_read() {
 async fn the_demo_seed_gives_a_year_of_readings_with_rollovers_gaps_and_an_expired_meter() {
     let platform = crate::support::embedded::Platform::start().await;
     let services = &platform.services;
-    crm_app::demo::seed_dev(services, 3000).await.expect("demo tenant");
+    crm_app::demo::seed_dev(services, 3000)
+        .await
+        .expect("demo tenant");
     let demo = TenantId::parse("demo").unwrap();
-    crm_app::subscribers::demo::seed_demo(services, &demo).await.expect("demo subscribers");
-    let first = crm_app::meters::demo::seed_demo_meters(services, &demo).await.expect("meters");
+    crm_app::subscribers::demo::seed_demo(services, &demo)
+        .await
+        .expect("demo subscribers");
+    let first = crm_app::meters::demo::seed_demo_meters(services, &demo)
+        .await
+        .expect("meters");
     assert_eq!(first.meters_created, 30, "{first:?}");
-    let again = crm_app::meters::demo::seed_demo_meters(services, &demo).await.expect("again");
-    assert_eq!((again.meters_created, again.readings_created, again.subscribers_skipped), (0, 0, 12));
+    let again = crm_app::meters::demo::seed_demo_meters(services, &demo)
+        .await
+        .expect("again");
+    assert_eq!(
+        (
+            again.meters_created,
+            again.readings_created,
+            again.subscribers_skipped
+        ),
+        (0, 0, 12)
+    );
 
     let db = services.db.tenant(&demo);
     let last = BillingMonth::of(crm_app::catalog::today(services.clock.now())).previous();
@@ -554,11 +652,19 @@ async fn the_demo_seed_gives_a_year_of_readings_with_rollovers_gaps_and_an_expir
             .await
             .unwrap()
             .expect("demo subscriber");
-        all.push((subscriber.id.clone(), subscriber_meters(&db, &subscriber.id).await.unwrap()));
+        all.push((
+            subscriber.id.clone(),
+            subscriber_meters(&db, &subscriber.id).await.unwrap(),
+        ));
     }
     // Twelve monthly readings up to last month.
     let (_, first_sub) = &all[0];
-    let hvs = &first_sub.meters.iter().find(|(m, _)| m.kind == MeterKind::ColdWater).unwrap().0;
+    let hvs = &first_sub
+        .meters
+        .iter()
+        .find(|(m, _)| m.kind == MeterKind::ColdWater)
+        .unwrap()
+        .0;
     let readings = first_sub.readings_of(&hvs.id);
     assert_eq!(readings.len(), 12);
     assert_eq!(BillingMonth::of(readings[11].date), last);
@@ -568,13 +674,19 @@ async fn the_demo_seed_gives_a_year_of_readings_with_rollovers_gaps_and_an_expir
         .flat_map(|(_, found)| {
             found.meters.iter().map(move |(m, _)| {
                 let r = found.readings_of(&m.id);
-                r.windows(2).filter(|w| w[1].values[0] < w[0].values[0]).count()
+                r.windows(2)
+                    .filter(|w| w[1].values[0] < w[0].values[0])
+                    .count()
             })
         })
         .sum::<usize>();
     assert!(rollovers >= 2, "{rollovers}");
     // Missing months: someone with only ten readings.
-    assert!(all.iter().any(|(_, f)| f.meters.iter().any(|(m, _)| f.readings_of(&m.id).len() == 10)));
+    assert!(all.iter().any(|(_, f)| {
+        f.meters
+            .iter()
+            .any(|(m, _)| f.readings_of(&m.id).len() == 10)
+    }));
     // One meter past its verification.
     let expired: Vec<&MeterRecord> = all
         .iter()
@@ -585,8 +697,23 @@ async fn the_demo_seed_gives_a_year_of_readings_with_rollovers_gaps_and_an_expir
 
     // Estimation of last month has work: the silent subscribers and the expired meter.
     let run = run(services, &demo, &last.to_string()).await;
-    assert!(run.counts.get("average").copied().unwrap_or(0) >= 4, "{:?}", run.counts);
-    assert!(run.counts.get("covered").copied().unwrap_or(0) >= 20, "{:?}", run.counts);
-    let expired_estimates = subscriber_meters(&db, &expired[0].subscriber_id).await.unwrap().estimates;
-    assert!(expired_estimates.iter().any(|(e, _)| e.meter_id == expired[0].id));
+    assert!(
+        run.counts.get("average").copied().unwrap_or(0) >= 4,
+        "{:?}",
+        run.counts
+    );
+    assert!(
+        run.counts.get("covered").copied().unwrap_or(0) >= 20,
+        "{:?}",
+        run.counts
+    );
+    let expired_estimates = subscriber_meters(&db, &expired[0].subscriber_id)
+        .await
+        .unwrap()
+        .estimates;
+    assert!(
+        expired_estimates
+            .iter()
+            .any(|(e, _)| e.meter_id == expired[0].id)
+    );
 }

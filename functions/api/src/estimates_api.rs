@@ -114,6 +114,10 @@ pub fn estimate_body(listed: &ListedEstimate) -> EstimateBody {
 }
 
 /// `month` as a billing month, or the field's problem.
+#[expect(
+    clippy::result_large_err,
+    reason = "answered at once as the response; never propagated far"
+)]
 pub fn parse_month(raw: Option<&str>, lang: Lang) -> Result<BillingMonth, Problem> {
     BillingMonth::parse(raw.unwrap_or_default()).map_err(|_| {
         Problem::validation(vec![FieldError {

@@ -93,11 +93,19 @@ fn row(listed: &ListedEstimate, e: &EstimateTexts, lang: Lang) -> Vec<Cell> {
     };
     vec![
         Cell::link(
-            listed.account_number.clone().unwrap_or_else(|| listed.subscriber_id.clone()),
+            listed
+                .account_number
+                .clone()
+                .unwrap_or_else(|| listed.subscriber_id.clone()),
             subscriber_href,
         ),
         Cell::text(listed.subscriber_name.clone().unwrap_or_default()),
-        Cell::text(listed.serial.clone().unwrap_or_else(|| estimate.meter_id.clone())),
+        Cell::text(
+            listed
+                .serial
+                .clone()
+                .unwrap_or_else(|| estimate.meter_id.clone()),
+        ),
         Cell::text(match estimate.method {
             EstimateMethod::Average => e.average,
             EstimateMethod::Norm => e.norm,
@@ -111,7 +119,11 @@ fn row(listed: &ListedEstimate, e: &EstimateTexts, lang: Lang) -> Vec<Cell> {
 fn card(status: &JobStatus, lang: Lang) -> JobProgress {
     let e = texts(lang);
     let refresh = format!("/meters/estimates/jobs/{}/progress", status.id);
-    let title = format!("{}: {}", e.job_title, status.label.clone().unwrap_or_default());
+    let title = format!(
+        "{}: {}",
+        e.job_title,
+        status.label.clone().unwrap_or_default()
+    );
     let mut card = JobProgress::new(&JobView::new(status, None), lang, title, &refresh);
     for (label, _) in &mut card.counts {
         if let Some((_, worded)) = e.counts.iter().find(|(name, _)| name == label) {
@@ -147,7 +159,7 @@ async fn page(
             .filter(|c| !c.is_empty())
             .map(Cursor::from_client);
         let (found, next) = month_listing(&db, month, 50, cursor.as_ref()).await?;
-        let base = Link::new(PATH).with("month", &month.to_string());
+        let base = Link::new(PATH).with("month", month.to_string());
         let mut pager = Pager::new(chrome.t);
         if cursor.is_some() {
             pager = pager.prev(&base, None);
@@ -186,12 +198,32 @@ async fn page(
 
 fn month_title(month: BillingMonth, lang: Lang) -> String {
     const RU: [&str; 12] = [
-        "январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь",
-        "октябрь", "ноябрь", "декабрь",
+        "январь",
+        "февраль",
+        "март",
+        "апрель",
+        "май",
+        "июнь",
+        "июль",
+        "август",
+        "сентябрь",
+        "октябрь",
+        "ноябрь",
+        "декабрь",
     ];
     const EN: [&str; 12] = [
-        "January", "February", "March", "April", "May", "June", "July", "August", "September",
-        "October", "November", "December",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
     ];
     let day = month.first_day();
     let names = lang.pick(&RU, &EN);

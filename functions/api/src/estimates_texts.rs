@@ -80,7 +80,9 @@ pub static EN: EstimateTexts = EstimateTexts {
     average: "By the average",
     norm: "By the norm",
     current: "Standing",
-    superseded: |date, difference| format!("Superseded by the reading of {date}, difference {difference}"),
+    superseded: |date, difference| {
+        format!("Superseded by the reading of {date}, difference {difference}")
+    },
     none_title: "No estimates for this month",
     none_text: "Run the estimation: it finds the meters without a reading in the month.",
     bad_month: "Give the month as YYYY-MM",

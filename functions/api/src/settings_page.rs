@@ -159,8 +159,12 @@ async fn page(
         section_form::<settings::MeterEstimationSection>(
             st.h_estimation,
             vec![
-                number("average_months", st.average_months, est.get("average_months"))
-                    .hint(st.average_months_hint),
+                number(
+                    "average_months",
+                    st.average_months,
+                    est.get("average_months"),
+                )
+                .hint(st.average_months_hint),
                 number(
                     "max_average_periods",
                     st.max_average_periods,

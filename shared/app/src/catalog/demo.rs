@@ -35,7 +35,10 @@ const USUAL: &[Usual] = &[
         kind: "metered",
         unit: "cubic_metre",
         rounding: 3,
-        versions: &[(JANUARY, "52.30", Some("6.935")), (JULY, "58.10", Some("6.935"))],
+        versions: &[
+            (JANUARY, "52.30", Some("6.935")),
+            (JULY, "58.10", Some("6.935")),
+        ],
         description: "По показаниям счётчика холодной воды.",
     },
     Usual {
@@ -44,7 +47,10 @@ const USUAL: &[Usual] = &[
         kind: "metered",
         unit: "cubic_metre",
         rounding: 3,
-        versions: &[(JANUARY, "265.40", Some("4.745")), (JULY, "295.60", Some("4.745"))],
+        versions: &[
+            (JANUARY, "265.40", Some("4.745")),
+            (JULY, "295.60", Some("4.745")),
+        ],
         description: "По показаниям счётчика горячей воды.",
     },
     Usual {

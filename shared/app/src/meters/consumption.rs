@@ -22,7 +22,9 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::estimates::{real_shares, trusted};
-use super::records::{EstimateMethod, EstimateRecord, MeterRecord, SubscriberMeters, subscriber_meters};
+use super::records::{
+    EstimateMethod, EstimateRecord, MeterRecord, SubscriberMeters, subscriber_meters,
+};
 use crate::store::{ScopedDb, StoreError};
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -70,8 +72,16 @@ pub struct PeriodConsumption {
 
 /// The meter's consumption for `month`, from what [`subscriber_meters`] read; `None` when the
 /// subscriber has no such meter.
-pub fn of_meter(found: &SubscriberMeters, meter_id: &str, month: BillingMonth) -> Option<PeriodConsumption> {
-    let meter = found.meters.iter().map(|(m, _)| m).find(|m| m.id == meter_id)?;
+pub fn of_meter(
+    found: &SubscriberMeters,
+    meter_id: &str,
+    month: BillingMonth,
+) -> Option<PeriodConsumption> {
+    let meter = found
+        .meters
+        .iter()
+        .map(|(m, _)| m)
+        .find(|m| m.id == meter_id)?;
     let readings = found.readings_of(meter_id);
     let trusted = trusted(meter, &readings);
     let estimates: Vec<&EstimateRecord> = found

@@ -109,8 +109,7 @@ pub async fn seed_demo_meters(
         let Some(number) = pattern.format(n + 1) else {
             break;
         };
-        let Some((subscriber, _)) = subscribers::find_by_account_number(&db, &number).await?
-        else {
+        let Some((subscriber, _)) = subscribers::find_by_account_number(&db, &number).await? else {
             continue;
         };
         let first_meter = keys::meter(db.namespace(), &subscriber.id, &meter_id(&number, "hvs"));
@@ -133,7 +132,16 @@ pub async fn seed_demo_meters(
                 };
                 links::attach(&db, &cx, &subscriber.id, service_id, &draft).await?;
             }
-            let meter = demo_meter(&number, &subscriber.id, service_id, plan, n, p, installed_on, last);
+            let meter = demo_meter(
+                &number,
+                &subscriber.id,
+                service_id,
+                plan,
+                n,
+                p,
+                installed_on,
+                last,
+            );
             let readings = demo_readings(&meter, plan, n, first, last, now);
             writes.push(Write::Put(Put {
                 item: meter.to_item(db.namespace()),
@@ -157,7 +165,9 @@ pub async fn seed_demo_meters(
             }
             report.meters_created += 1;
             report.readings_created += readings.len() as u64;
-            seeded.push(json!({"meter_id": meter.id, "serial": meter.serial, "readings": readings.len()}));
+            seeded.push(
+                json!({"meter_id": meter.id, "serial": meter.serial, "readings": readings.len()}),
+            );
         }
         let after = json!({ "meters": seeded });
         let (_, record) = audit.record(
@@ -188,7 +198,10 @@ fn meter_id(number: &crm_domain::subscriber::AccountNumber, suffix: &str) -> Str
     format!("demo-{digits}-{suffix}")
 }
 
-#[expect(clippy::too_many_arguments, reason = "one call site, each a plain value")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site, each a plain value"
+)]
 fn demo_meter(
     number: &crm_domain::subscriber::AccountNumber,
     subscriber_id: &str,
@@ -201,7 +214,11 @@ fn demo_meter(
 ) -> MeterRecord {
     let zones = plan.kind.value_count();
     // Every fifth subscriber's dials start near their end and wrap during the year.
-    let start = if n % 5 == 2 { 99_950 } else { 100 + 37 * n as u32 + 11 * p as u32 };
+    let start = if n % 5 == 2 {
+        99_950
+    } else {
+        100 + 37 * n as u32 + 11 * p as u32
+    };
     // Subscriber 4's hot water: verification ran out four months before the last month.
     let verification_due = if n == 3 && plan.suffix == "gvs" {
         let mut month = last;
@@ -217,7 +234,11 @@ fn demo_meter(
         id: meter_id(number, plan.suffix),
         subscriber_id: subscriber_id.to_owned(),
         service_id: service_id.to_owned(),
-        serial: format!("{}-{}", plan.suffix.to_uppercase(), 410_000 + n * 10 + p as u64),
+        serial: format!(
+            "{}-{}",
+            plan.suffix.to_uppercase(),
+            410_000 + n * 10 + p as u64
+        ),
         kind: plan.kind,
         installed_on,
         initial: vec![Decimal::from(start); zones],
@@ -229,8 +250,14 @@ fn demo_meter(
         removed_on: None,
         replaced_by: None,
         replaces: None,
-        created_at: installed_on.and_hms_opt(9, 0, 0).unwrap_or_default().and_utc(),
-        updated_at: installed_on.and_hms_opt(9, 0, 0).unwrap_or_default().and_utc(),
+        created_at: installed_on
+            .and_hms_opt(9, 0, 0)
+            .unwrap_or_default()
+            .and_utc(),
+        updated_at: installed_on
+            .and_hms_opt(9, 0, 0)
+            .unwrap_or_default()
+            .and_utc(),
     }
 }
 
@@ -246,7 +273,11 @@ fn demo_readings(
 ) -> Vec<ReadingRecord> {
     let spec = meter.spec();
     let capacity = spec.capacity();
-    let silent_from = if n % 4 == 1 { Some(last.previous()) } else { None };
+    let silent_from = if n % 4 == 1 {
+        Some(last.previous())
+    } else {
+        None
+    };
     let mut values = meter.initial.clone();
     let mut previous = meter.initial.clone();
     let mut readings = Vec::new();

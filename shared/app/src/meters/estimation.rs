@@ -214,9 +214,7 @@ pub async fn estimate_link(
             .iter()
             .map(|meter| {
                 let readings = found.readings_of(&meter.id);
-                let outcome = assess(
-                    meter, &readings, &estimates, month, norm, cx.policy, cx.now,
-                );
+                let outcome = assess(meter, &readings, &estimates, month, norm, cx.policy, cx.now);
                 (meter.id.clone(), outcome)
             })
             .collect();

@@ -62,9 +62,13 @@ pub async fn start(
         format!("estimate_readings:{job_id}"),
         BillingJob::EstimateReadings(job),
     );
-    enqueue(services.queue.as_ref(), &envelope, std::time::Duration::ZERO)
-        .await
-        .map_err(|e| StartError::Queue(e.to_string()))?;
+    enqueue(
+        services.queue.as_ref(),
+        &envelope,
+        std::time::Duration::ZERO,
+    )
+    .await
+    .map_err(|e| StartError::Queue(e.to_string()))?;
     Ok(status)
 }
 
@@ -90,26 +94,31 @@ pub async fn run(
     let clock = services.clock.as_ref();
     let retry = |e: StoreError| JobError::Retry(e.to_string());
     let run_id = services.ids.new_id();
-    let mut run =
-        match progress::claim(&db, clock, &run_id, &job.job_id, progress::run::DEFAULT_LEASE)
-            .await
-            .map_err(retry)?
-        {
-            Claim::Run(run) => run,
-            Claim::Finished(_) => return Ok(()),
-            Claim::Busy(_) => {
-                return Err(JobError::Retry(format!(
-                    "estimation job {} is held by another delivery",
-                    job.job_id
-                )));
-            }
-            Claim::Missing => {
-                return Err(JobError::Poison(format!(
-                    "estimation job {} has no progress record",
-                    job.job_id
-                )));
-            }
-        };
+    let mut run = match progress::claim(
+        &db,
+        clock,
+        &run_id,
+        &job.job_id,
+        progress::run::DEFAULT_LEASE,
+    )
+    .await
+    .map_err(retry)?
+    {
+        Claim::Run(run) => run,
+        Claim::Finished(_) => return Ok(()),
+        Claim::Busy(_) => {
+            return Err(JobError::Retry(format!(
+                "estimation job {} is held by another delivery",
+                job.job_id
+            )));
+        }
+        Claim::Missing => {
+            return Err(JobError::Poison(format!(
+                "estimation job {} has no progress record",
+                job.job_id
+            )));
+        }
+    };
     let audit = Audit {
         actor: job.actor.clone(),
         request_id: None,

@@ -36,7 +36,7 @@ pub use error::SettingsError;
 pub use fields::Fields;
 pub use logo::{StoredLogo, logo, remove_logo, upload_logo};
 pub use sections::{
-    BrandingSection, LogoRef, MeterEstimationSection, MeterReadingsSection, NotificationsSection, PaymentsSection, Section,
-    SectionName, TenantSettings,
+    BrandingSection, LogoRef, MeterEstimationSection, MeterReadingsSection, NotificationsSection,
+    PaymentsSection, Section, SectionName, TenantSettings,
 };
 pub use store::{load, save, save_named};

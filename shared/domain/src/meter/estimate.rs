@@ -191,8 +191,16 @@ mod tests {
         let feb = DateRange::new(d("2026-02-01"), d("2026-03-01")).unwrap();
         let mar = DateRange::new(d("2026-03-01"), d("2026-04-01")).unwrap();
         // 20 Jan .. 20 Mar is 59 days: 28 in February, 19 in March.
-        let shares = shares_of_months(&[dec("59"), dec("118")], d("2026-01-20"), d("2026-03-20"), &[feb, mar]);
-        assert_eq!(shares, [vec![dec("28"), dec("56")], vec![dec("19"), dec("38")]]);
+        let shares = shares_of_months(
+            &[dec("59"), dec("118")],
+            d("2026-01-20"),
+            d("2026-03-20"),
+            &[feb, mar],
+        );
+        assert_eq!(
+            shares,
+            [vec![dec("28"), dec("56")], vec![dec("19"), dec("38")]]
+        );
         assert_eq!(
             shares_of_months(&[dec("5")], d("2026-03-20"), d("2026-03-20"), &[mar]),
             [vec![dec("0")]]

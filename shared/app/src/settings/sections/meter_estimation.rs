@@ -39,7 +39,13 @@ impl MeterEstimationSection {
     }
 }
 
-fn in_range(invalid: &mut Invalid, field: &str, value: Option<i64>, min: u32, max: u32) -> Option<u32> {
+fn in_range(
+    invalid: &mut Invalid,
+    field: &str,
+    value: Option<i64>,
+    min: u32,
+    max: u32,
+) -> Option<u32> {
     let value = value?;
     match u32::try_from(value) {
         Ok(v) if (min..=max).contains(&v) => Some(v),
@@ -64,7 +70,13 @@ impl Section for MeterEstimationSection {
         let mut invalid = Invalid::new();
         let months = fields.number(&mut invalid, "average_months");
         let periods = fields.number(&mut invalid, "max_average_periods");
-        let months = in_range(&mut invalid, "average_months", months, 1, MAX_AVERAGE_MONTHS);
+        let months = in_range(
+            &mut invalid,
+            "average_months",
+            months,
+            1,
+            MAX_AVERAGE_MONTHS,
+        );
         let periods = in_range(
             &mut invalid,
             "max_average_periods",
