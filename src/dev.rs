@@ -37,13 +37,14 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     let services = crm_adapters::wiring::services_from_config(&config)
         .await
         .context("could not start the platform")?;
+    seed_demo_subscribers(&services).await;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("could not listen on {}", config.listen))?;
     let logins = crm_app::demo::seed_dev(&services, options.port)
         .await
         .context("could not create the demo tenant and accounts")?;
-    seed_demo_subscribers(&services).await;
+    seed_demo_meters(&services).await;
 
     let shutdown = CancellationToken::new();
     let mut background = JoinSet::new();
@@ -73,8 +74,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Gives the `demo` tenant, once it is registered, its buildings, ~200 subscribers and the
-/// first subscribers' meters with a year of readings. Safe on
+/// Gives the `demo` tenant, once it is registered, its buildings and ~200 subscribers. Safe on
 /// every start: a second run changes nothing.
 async fn seed_demo_subscribers(services: &Services) {
     let Ok(demo) = crm_domain::TenantId::parse("demo") else {
@@ -97,6 +97,14 @@ async fn seed_demo_subscribers(services: &Services) {
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "seeding the demo subscribers failed"),
     }
+}
+
+/// Gives the demo tenant's first subscribers, once they exist, meters with a year of readings
+/// (after the catalogue's demo services, which the meters measure). Safe on every start.
+async fn seed_demo_meters(services: &Services) {
+    let Ok(demo) = crm_domain::TenantId::parse("demo") else {
+        return;
+    };
     match crm_app::meters::demo::seed_demo_meters(services, &demo).await {
         Ok(report) if report.meters_created > 0 => tracing::info!(
             meters = report.meters_created,
