@@ -453,6 +453,21 @@ async fn after_a_gap_the_reading_month_is_charged_only_its_own_share() {
     let m = meter("m1", &sub, &service, "2030-12-31");
     install(&db, &m, &JAN_TO_JUL).await;
     run(services, &world.tenant, "2025-08").await;
+    // A month before a reading that arrived already is covered by it, not estimated.
+    let june = reading(&m, "2025-06-20", "27");
+    db.delete(crm_app::store::Delete {
+        key: keys::reading(db.namespace(), &sub, "m1", june.date),
+        condition: Condition::MustExist,
+    })
+    .await
+    .unwrap();
+    let covered = run(services, &world.tenant, "2025-06").await;
+    assert_eq!(
+        covered.counts.get("covered"),
+        Some(&1),
+        "{:?}",
+        covered.counts
+    );
     // The September reading covers August (estimated) and September (not estimated).
     let history: Vec<ReadingRecord> = subscriber_meters(&db, &sub).await.unwrap().readings;
     let new = reading(&m, "2025-09-20", "45");

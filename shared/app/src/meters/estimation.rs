@@ -5,7 +5,8 @@
 //! the month (the service's links, GSI1), and each such subscriber's meters of that service
 //! (one query of the subscriber's partition). No scans.
 //!
-//! The rule per meter ([`assess`]): a trusted reading dated in the month covers it; otherwise
+//! The rule per meter ([`assess`]): a trusted reading dated in the month (or later) covers it;
+//! otherwise
 //! the average monthly consumption of the last N months with real readings, while fewer than M
 //! months have passed without one since the last real reading (or the installation); after
 //! that the norm of the service's tariff times the registered residents (at least one: p. 56(2)
@@ -45,7 +46,7 @@ pub const AUDIT_ACTION: &str = "meter.estimate";
 /// What estimation found for one meter in the month.
 #[derive(Clone, Debug, PartialEq)]
 pub enum MeterOutcome {
-    /// A trusted reading is dated in the month: nothing to estimate.
+    /// A trusted reading is dated in the month or after it: nothing to estimate.
     Covered,
     /// Installed during or after the month, or removed before it: its first period starts
     /// with its first reading.
@@ -139,7 +140,9 @@ pub fn assess(
         return MeterOutcome::NotInPlace;
     }
     let trusted = trusted(meter, readings);
-    if trusted.iter().any(|r| range.contains(r.date)) {
+    // A reading in the month covers it; so does a later one: its advance spans the month, and
+    // billing charges it with the later month (an estimate now would charge the month twice).
+    if trusted.iter().any(|r| r.date >= range.start) {
         return MeterOutcome::Covered;
     }
     let label = month.to_string();
