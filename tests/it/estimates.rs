@@ -583,6 +583,8 @@ async fn the_job_runs_through_the_billing_queue_and_a_redelivery_changes_nothing
     assert_eq!(page.status, StatusCode::OK, "{}", page.text);
     assert!(page.text.contains("По среднему"), "{}", page.text);
     assert!(page.text.contains("SN-m0"));
+    // The run button posts the session's token in the field the guard reads.
+    assert!(page.text.contains(r#"<input type="hidden" name="_csrf""#));
 }
 
 async fn futures_estimates(db: &ScopedDb, subscribers: &[String]) -> Vec<(EstimateRecord, u64)> {
