@@ -44,6 +44,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     let logins = crm_app::demo::seed_dev(&services, options.port)
         .await
         .context("could not create the demo tenant and accounts")?;
+    seed_demo_meters(&services).await;
 
     let shutdown = CancellationToken::new();
     let mut background = JoinSet::new();
@@ -95,6 +96,23 @@ async fn seed_demo_subscribers(services: &Services) {
         ),
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "seeding the demo subscribers failed"),
+    }
+}
+
+/// Gives the demo tenant's first subscribers, once they exist, meters with a year of readings
+/// (after the catalogue's demo services, which the meters measure). Safe on every start.
+async fn seed_demo_meters(services: &Services) {
+    let Ok(demo) = crm_domain::TenantId::parse("demo") else {
+        return;
+    };
+    match crm_app::meters::demo::seed_demo_meters(services, &demo).await {
+        Ok(report) if report.meters_created > 0 => tracing::info!(
+            meters = report.meters_created,
+            readings = report.readings_created,
+            "demo meters seeded"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "seeding the demo meters failed"),
     }
 }
 

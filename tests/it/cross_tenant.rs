@@ -30,6 +30,7 @@ struct Victim {
     subscriber_id: String,
     building_id: String,
     mail_id: String,
+    estimation_job_id: String,
 }
 
 async fn victim(platform: &Platform) -> Victim {
@@ -115,7 +116,14 @@ async fn victim(platform: &Platform) -> Victim {
         .and_then(|sent| sent.into_iter().next())
         .expect("the invitation was mailed")
         .id;
+    let mut job =
+        crm_app::progress::NewJob::new("bravo-estimation", crm_app::meters::estimation_job::KIND);
+    job.label = Some("2026-01".into());
+    crm_app::progress::create(&services.db.tenant(&tenant), job, services.clock.now())
+        .await
+        .expect("estimation job");
     Victim {
+        estimation_job_id: "bravo-estimation".into(),
         subscriber_id: subscriber.id,
         building_id: building.id,
         tenant,
@@ -149,6 +157,8 @@ fn guessed_id<'a>(route: &RouteAccess, victim: &'a Victim) -> &'a str {
         &victim.building_id
     } else if path.starts_with("/outbox/") {
         &victim.mail_id
+    } else if path.starts_with("/meters/estimates/jobs/") {
+        &victim.estimation_job_id
     } else {
         panic!(
             "{} {}: say which of B's ids to try here",

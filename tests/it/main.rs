@@ -12,6 +12,7 @@ mod blob_conformance;
 mod catalog;
 mod cross_tenant;
 mod domains;
+mod estimates;
 mod export;
 mod functions;
 mod imports;

@@ -10,6 +10,9 @@ mod audit;
 mod auth;
 mod buildings;
 mod dashboard;
+mod estimates_api;
+mod estimates_pages;
+mod estimates_texts;
 mod exports;
 mod layout;
 mod links_api;
@@ -58,7 +61,8 @@ pub const DOCS_PATH: &str = "/api/v1/docs";
         (name = "service links", description = "Services linked to subscribers, single and in bulk"),
         (name = "jobs", description = "Background jobs' progress"),
         (name = "subscribers", description = "Personal accounts: search, filters, changes, status, history, export"),
-        (name = "buildings", description = "Buildings that group subscribers' premises")
+        (name = "buildings", description = "Buildings that group subscribers' premises"),
+        (name = "meters", description = "Meters, readings and consumption estimated without readings")
     )
 )]
 struct ApiDoc;
@@ -84,6 +88,8 @@ fn routes() -> AccessRouter<Services> {
     let routes = links_pages::routes(routes);
     let routes = subscribers::routes(routes);
     let routes = buildings::routes(routes);
+    let routes = estimates_api::routes(routes);
+    let routes = estimates_pages::routes(routes);
     exports::routes(routes)
 }
 

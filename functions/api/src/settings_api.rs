@@ -23,6 +23,7 @@ pub struct SettingsView {
     pub invoice_numbering: NumberingView,
     pub payments: PaymentsBody,
     pub meter_readings: MeterReadingsBody,
+    pub meter_estimation: MeterEstimationBody,
     pub notifications: NotificationsBody,
 }
 
@@ -85,6 +86,15 @@ pub struct MeterReadingsBody {
     pub to_day: u8,
 }
 
+/// `PUT /api/v1/settings/meter_estimation`: estimating missing readings (Decree 354 p. 59-60).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MeterEstimationBody {
+    /// Months of real readings the average is taken over, 1..=36 (default 6).
+    pub average_months: u32,
+    /// Periods in a row estimated by the average before the norm applies, 0..=12 (default 3).
+    pub max_average_periods: u32,
+}
+
 /// `PUT /api/v1/settings/notifications`.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct NotificationsBody {
@@ -106,6 +116,7 @@ pub enum SectionBody {
     InvoiceNumbering(NumberingBody),
     Payments(PaymentsBody),
     MeterReadings(MeterReadingsBody),
+    MeterEstimation(MeterEstimationBody),
     Notifications(NotificationsBody),
 }
 
@@ -134,6 +145,10 @@ pub fn view(settings: &TenantSettings, year: i32) -> SettingsView {
         meter_readings: MeterReadingsBody {
             from_day: settings.meter_readings.from_day(),
             to_day: settings.meter_readings.to_day(),
+        },
+        meter_estimation: MeterEstimationBody {
+            average_months: settings.meter_estimation.average_months,
+            max_average_periods: settings.meter_estimation.max_average_periods,
         },
         notifications: NotificationsBody {
             email_from_name: settings.notifications.email_from_name.clone(),
@@ -195,13 +210,13 @@ pub async fn get_settings(
     Ok(Json(view(&settings, services.clock.now().year())))
 }
 
-/// Replaces one section: `branding`, `invoice_numbering`, `payments`, `meter_readings` or
-/// `notifications`. The change is audited with its field-by-field difference.
+/// Replaces one section: `branding`, `invoice_numbering`, `payments`, `meter_readings`,
+/// `meter_estimation` or `notifications`. The change is audited with its field-by-field difference.
 #[utoipa::path(
     put,
     path = "/api/v1/settings/{section}",
     tag = "settings",
-    params(("section" = String, Path, description = "branding, invoice_numbering, payments, meter_readings, notifications")),
+    params(("section" = String, Path, description = "branding, invoice_numbering, payments, meter_readings, meter_estimation, notifications")),
     request_body = SectionBody,
     responses(
         (status = 200, description = "Saved; all settings", body = SettingsView),

@@ -102,6 +102,10 @@ async fn page(
     );
     let p = values(SectionName::Payments, saved.payments.to_fields());
     let m = values(SectionName::MeterReadings, saved.meter_readings.to_fields());
+    let est = values(
+        SectionName::MeterEstimation,
+        saved.meter_estimation.to_fields(),
+    );
     let o = values(SectionName::Notifications, saved.notifications.to_fields());
     let number = |name: &str, label: &'static str, value: &str| {
         Field::input(t, "number", name, label).value(value)
@@ -150,6 +154,25 @@ async fn page(
                 number("to_day", st.to_day, m.get("to_day")).hint(st.window_hint),
             ],
             errors_of(SectionName::MeterReadings),
+            t,
+        ),
+        section_form::<settings::MeterEstimationSection>(
+            st.h_estimation,
+            vec![
+                number(
+                    "average_months",
+                    st.average_months,
+                    est.get("average_months"),
+                )
+                .hint(st.average_months_hint),
+                number(
+                    "max_average_periods",
+                    st.max_average_periods,
+                    est.get("max_average_periods"),
+                )
+                .hint(st.max_average_periods_hint),
+            ],
+            errors_of(SectionName::MeterEstimation),
             t,
         ),
         section_form::<settings::NotificationsSection>(

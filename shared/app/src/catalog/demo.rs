@@ -1,5 +1,6 @@
 //! The usual utility services of a Moscow-region management company, with 2026 tariffs that
-//! change on 1 July, for demo tenants (`crm dev`). The figures are plausible for 2026, not
+//! change on 1 July, for demo tenants (`crm dev`). Metered water and electricity carry a norm
+//! per resident: the estimate once averages may no longer be used (Decree 354 p. 59-60). The figures are plausible for 2026, not
 //! official: real tariffs come from the regional tariff committee's orders.
 //!
 //! Idempotent: a service whose code exists is left as it is; tariffs are added only to a
@@ -34,7 +35,10 @@ const USUAL: &[Usual] = &[
         kind: "metered",
         unit: "cubic_metre",
         rounding: 3,
-        versions: &[(JANUARY, "52.30", None), (JULY, "58.10", None)],
+        versions: &[
+            (JANUARY, "52.30", Some("6.935")),
+            (JULY, "58.10", Some("6.935")),
+        ],
         description: "По показаниям счётчика холодной воды.",
     },
     Usual {
@@ -43,7 +47,10 @@ const USUAL: &[Usual] = &[
         kind: "metered",
         unit: "cubic_metre",
         rounding: 3,
-        versions: &[(JANUARY, "265.40", None), (JULY, "295.60", None)],
+        versions: &[
+            (JANUARY, "265.40", Some("4.745")),
+            (JULY, "295.60", Some("4.745")),
+        ],
         description: "По показаниям счётчика горячей воды.",
     },
     Usual {
@@ -73,7 +80,10 @@ const USUAL: &[Usual] = &[
         kind: "two_zone",
         unit: "kilowatt_hour",
         rounding: 2,
-        versions: &[(JANUARY, "9.42/3.75", None), (JULY, "10.09/4.02", None)],
+        versions: &[
+            (JANUARY, "9.42/3.75", Some("77")),
+            (JULY, "10.09/4.02", Some("77")),
+        ],
         description: "Двухтарифный счётчик: день (T1) и ночь (T2).",
     },
     Usual {
@@ -152,7 +162,8 @@ fn draft(from: &str, rate: &str, norm: Option<&str>) -> TariffDraft {
     draft
 }
 
-async fn existing(db: &ScopedDb, code: &str) -> Result<Option<Service>, CatalogError> {
+/// The service with this code, if the tenant has one.
+pub async fn existing(db: &ScopedDb, code: &str) -> Result<Option<Service>, CatalogError> {
     let normalised = crm_domain::billing::catalog::ServiceCode::parse(code)
         .map(|c| c.normalised())
         .unwrap_or_default();

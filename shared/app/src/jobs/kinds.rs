@@ -22,6 +22,9 @@ pub enum BillingJob {
     MonthlyRun {
         scheduled_time: DateTime<Utc>,
     },
+    /// Estimate a month's missing meter readings for the envelope's tenant
+    /// (`crate::meters::estimation_job::run`).
+    EstimateReadings(crate::meters::estimation_job::EstimateReadingsJob),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -83,6 +86,7 @@ impl Job for BillingJob {
         match self {
             BillingJob::Noop {} => "noop",
             BillingJob::MonthlyRun { .. } => "monthly_run",
+            BillingJob::EstimateReadings(_) => "estimate_readings",
         }
     }
 }

@@ -81,3 +81,28 @@ pub fn estimate(namespace: &Namespace, subscriber_id: &str, meter_id: &str, mont
         format!("{ESTIMATE_SORT_PREFIX}{meter_id}#{month}"),
     )
 }
+
+/// Sort-key prefix of all of a meter's estimates, in month order.
+pub fn estimates_prefix(meter_id: &str) -> String {
+    format!("{ESTIMATE_SORT_PREFIX}{meter_id}#")
+}
+
+/// GSI1 key of an estimate in the tenant's listing of one month's estimates, by subscriber and
+/// meter. Not sharded: only the estimation job writes it, one subscriber's transaction at a
+/// time (far below a partition's 1,000 writes/s).
+pub fn estimates_of_month(
+    namespace: &Namespace,
+    month: &str,
+    subscriber_id: &str,
+    meter_id: &str,
+) -> Key {
+    Key::new(
+        estimates_of_month_partition(namespace, month),
+        format!("{subscriber_id}#{meter_id}"),
+    )
+}
+
+/// GSI1 partition of one month's estimates.
+pub fn estimates_of_month_partition(namespace: &Namespace, month: &str) -> String {
+    namespace.pk(&["ESTIMATES", month])
+}

@@ -4,8 +4,11 @@
 //! real reading finally arrives, the estimates it supersedes are compared with what was really
 //! used and the difference goes to recalculation (p. 61).
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+
+use crate::period::DateRange;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EstimationPolicy {
@@ -82,6 +85,39 @@ pub fn supersession_difference(estimated: &[Vec<Decimal>], real_total: &[Decimal
         .collect()
 }
 
+/// The parts of a reading's advance (per zone, after the multiplier) that belong to each of
+/// `months`, spreading the advance evenly over the days from the previous reading (`from`) to
+/// this one (`to`). Used when a real reading arrives after estimated months: each estimated
+/// month's real consumption is its share of the days. Days outside `months` are left out (they
+/// belong to the reading's own period). Rounded to 6 places.
+pub fn shares_of_months(
+    advance: &[Decimal],
+    from: NaiveDate,
+    to: NaiveDate,
+    months: &[DateRange],
+) -> Vec<Vec<Decimal>> {
+    let total_days = (to - from).num_days();
+    let span = DateRange::new(from, to).ok();
+    months
+        .iter()
+        .map(|month| {
+            let days = span
+                .and_then(|span| span.intersection(month))
+                .map_or(0, |common| common.days());
+            advance
+                .iter()
+                .map(|value| {
+                    if total_days <= 0 {
+                        Decimal::ZERO
+                    } else {
+                        (value * Decimal::from(days) / Decimal::from(total_days)).round_dp(6)
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,6 +182,28 @@ mod tests {
         assert_eq!(
             estimate(&months(&["1", "3", "5"]), 1, None, &configured),
             Estimate::Unavailable
+        );
+    }
+
+    #[test]
+    fn shares_follow_the_days() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let feb = DateRange::new(d("2026-02-01"), d("2026-03-01")).unwrap();
+        let mar = DateRange::new(d("2026-03-01"), d("2026-04-01")).unwrap();
+        // 20 Jan .. 20 Mar is 59 days: 28 in February, 19 in March.
+        let shares = shares_of_months(
+            &[dec("59"), dec("118")],
+            d("2026-01-20"),
+            d("2026-03-20"),
+            &[feb, mar],
+        );
+        assert_eq!(
+            shares,
+            [vec![dec("28"), dec("56")], vec![dec("19"), dec("38")]]
+        );
+        assert_eq!(
+            shares_of_months(&[dec("5")], d("2026-03-20"), d("2026-03-20"), &[mar]),
+            [vec![dec("0")]]
         );
     }
 

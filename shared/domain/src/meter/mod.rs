@@ -8,7 +8,9 @@ mod kind;
 mod validate;
 
 pub use consumption::{advance, consumption_in, delta};
-pub use estimate::{Estimate, EstimationPolicy, estimate, supersession_difference};
+pub use estimate::{
+    Estimate, EstimationPolicy, estimate, shares_of_months, supersession_difference,
+};
 pub use kind::MeterKind;
 pub use validate::{Flag, Outcome, Rejection, ValidationPolicy, validate};
 
