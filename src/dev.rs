@@ -37,17 +37,16 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     let services = crm_adapters::wiring::services_from_config(&config)
         .await
         .context("could not start the platform")?;
-    seed_demo_subscribers(&services).await;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("could not listen on {}", config.listen))?;
     let logins = crm_app::demo::seed_dev(&services, options.port)
         .await
         .context("could not create the demo tenant and accounts")?;
-    seed_demo_meters(&services).await;
 
     let shutdown = CancellationToken::new();
     let mut background = JoinSet::new();
+    background.spawn(seed_demo_data(services.clone(), shutdown.clone()));
     for runner in crm::platform::worker_runners(&services) {
         background.spawn(run_consumer(
             runner,
@@ -72,6 +71,22 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     while background.join_next().await.is_some() {}
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Fills the demo tenant while the platform already serves: on the embedded store this takes a
+/// second or two, on the AWS emulator minutes (each subscriber is a transaction), and nobody
+/// should wait for it to sign in. Every step is idempotent, so a seed cut short by Ctrl-C is
+/// finished on the next start.
+async fn seed_demo_data(services: Services, shutdown: CancellationToken) {
+    tokio::select! {
+        () = async {
+            seed_demo_subscribers(&services).await;
+            seed_demo_meters(&services).await;
+        } => {}
+        () = shutdown.cancelled() => {
+            tracing::info!("demo seeding stopped; the next start finishes it");
+        }
+    }
 }
 
 /// Gives the `demo` tenant, once it is registered, its buildings and ~200 subscribers. Safe on
