@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::error::SettingsError;
 use super::fields::Fields;
 use super::sections::{
-    BrandingSection, MeterReadingsSection, NotificationsSection, PaymentsSection, Section,
+    BrandingSection, MeterReadingsSection, MeterValidationSection, NotificationsSection, PaymentsSection, Section,
     SectionName, TenantSettings,
 };
 use crate::Services;
@@ -51,6 +51,9 @@ pub async fn save_named(
         SectionName::Payments => save::<PaymentsSection>(services, audit, tenant, fields).await,
         SectionName::MeterReadings => {
             save::<MeterReadingsSection>(services, audit, tenant, fields).await
+        }
+        SectionName::MeterValidation => {
+            save::<MeterValidationSection>(services, audit, tenant, fields).await
         }
         SectionName::Notifications => {
             save::<NotificationsSection>(services, audit, tenant, fields).await

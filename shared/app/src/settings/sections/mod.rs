@@ -2,12 +2,14 @@
 
 mod branding;
 mod meter_readings;
+mod meter_validation;
 mod notifications;
 mod numbering;
 mod payments;
 
 pub use branding::{BrandingSection, LogoRef};
 pub use meter_readings::MeterReadingsSection;
+pub use meter_validation::{MeterValidationSection, cap_field};
 pub use notifications::NotificationsSection;
 pub use payments::PaymentsSection;
 
@@ -26,15 +28,17 @@ pub enum SectionName {
     InvoiceNumbering,
     Payments,
     MeterReadings,
+    MeterValidation,
     Notifications,
 }
 
 impl SectionName {
-    pub const ALL: [SectionName; 5] = [
+    pub const ALL: [SectionName; 6] = [
         SectionName::Branding,
         SectionName::InvoiceNumbering,
         SectionName::Payments,
         SectionName::MeterReadings,
+        SectionName::MeterValidation,
         SectionName::Notifications,
     ];
 
@@ -44,6 +48,7 @@ impl SectionName {
             SectionName::InvoiceNumbering => "invoice_numbering",
             SectionName::Payments => "payments",
             SectionName::MeterReadings => "meter_readings",
+            SectionName::MeterValidation => "meter_validation",
             SectionName::Notifications => "notifications",
         }
     }
@@ -77,6 +82,7 @@ pub struct TenantSettings {
     pub invoice_numbering: InvoiceNumbering,
     pub payments: PaymentsSection,
     pub meter_readings: MeterReadingsSection,
+    pub meter_validation: MeterValidationSection,
     pub notifications: NotificationsSection,
 }
 
@@ -90,6 +96,9 @@ impl TenantSettings {
                 SectionName::InvoiceNumbering => read::<InvoiceNumbering>(body, &mut settings),
                 SectionName::Payments => read::<PaymentsSection>(body, &mut settings),
                 SectionName::MeterReadings => read::<MeterReadingsSection>(body, &mut settings),
+                SectionName::MeterValidation => {
+                    read::<MeterValidationSection>(body, &mut settings)
+                }
                 SectionName::Notifications => read::<NotificationsSection>(body, &mut settings),
             }
         }
@@ -104,6 +113,7 @@ impl TenantSettings {
                 SectionName::InvoiceNumbering => to_value(&self.invoice_numbering),
                 SectionName::Payments => to_value(&self.payments),
                 SectionName::MeterReadings => to_value(&self.meter_readings),
+                SectionName::MeterValidation => to_value(&self.meter_validation),
                 SectionName::Notifications => to_value(&self.notifications),
             };
             body.insert(name.as_str().to_owned(), value);
