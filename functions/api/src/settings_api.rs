@@ -23,6 +23,7 @@ pub struct SettingsView {
     pub invoice_numbering: NumberingView,
     pub payments: PaymentsBody,
     pub meter_readings: MeterReadingsBody,
+    pub meter_validation: MeterValidationBody,
     pub notifications: NotificationsBody,
 }
 
@@ -85,6 +86,20 @@ pub struct MeterReadingsBody {
     pub to_day: u8,
 }
 
+/// `PUT /api/v1/settings/meter_validation`: when an accepted reading is flagged for review.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MeterValidationBody {
+    /// A monthly consumption above this multiple of the recent average is flagged (decimal).
+    #[schema(example = "10")]
+    pub average_factor: String,
+    /// Months the average is taken over, 1..=36.
+    pub average_months: u32,
+    /// Monthly cap per zone by meter kind (`cap_cold_water`, `cap_hot_water`,
+    /// `cap_electricity`, `cap_electricity_two_zone`, `cap_electricity_three_zone`, `cap_heat`,
+    /// `cap_gas`); on input, a missing one keeps the kind's default.
+    pub caps: std::collections::BTreeMap<String, String>,
+}
+
 /// `PUT /api/v1/settings/notifications`.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct NotificationsBody {
@@ -106,6 +121,7 @@ pub enum SectionBody {
     InvoiceNumbering(NumberingBody),
     Payments(PaymentsBody),
     MeterReadings(MeterReadingsBody),
+    MeterValidation(MeterValidationBody),
     Notifications(NotificationsBody),
 }
 
@@ -134,6 +150,23 @@ pub fn view(settings: &TenantSettings, year: i32) -> SettingsView {
         meter_readings: MeterReadingsBody {
             from_day: settings.meter_readings.from_day(),
             to_day: settings.meter_readings.to_day(),
+        },
+        meter_validation: MeterValidationBody {
+            average_factor: settings
+                .meter_validation
+                .average_factor
+                .normalize()
+                .to_string(),
+            average_months: settings.meter_validation.average_months,
+            caps: crm_domain::meter::MeterKind::ALL
+                .iter()
+                .map(|k| {
+                    (
+                        settings::cap_field(*k),
+                        settings.meter_validation.cap(*k).normalize().to_string(),
+                    )
+                })
+                .collect(),
         },
         notifications: NotificationsBody {
             email_from_name: settings.notifications.email_from_name.clone(),
@@ -195,13 +228,14 @@ pub async fn get_settings(
     Ok(Json(view(&settings, services.clock.now().year())))
 }
 
-/// Replaces one section: `branding`, `invoice_numbering`, `payments`, `meter_readings` or
-/// `notifications`. The change is audited with its field-by-field difference.
+/// Replaces one section: `branding`, `invoice_numbering`, `payments`, `meter_readings`,
+/// `meter_validation` or `notifications` (`meter_validation` takes `average_factor`,
+/// `average_months` and `cap_<kind>` fields). The change is audited with its field-by-field difference.
 #[utoipa::path(
     put,
     path = "/api/v1/settings/{section}",
     tag = "settings",
-    params(("section" = String, Path, description = "branding, invoice_numbering, payments, meter_readings, notifications")),
+    params(("section" = String, Path, description = "branding, invoice_numbering, payments, meter_readings, meter_validation, notifications")),
     request_body = SectionBody,
     responses(
         (status = 200, description = "Saved; all settings", body = SettingsView),

@@ -52,6 +52,11 @@ pub static TENANT_NAV: &[NavSection<Permission>] = &[
         links: &[("/services", read(Resource::Services))],
     },
     NavSection {
+        ru: "Счётчики",
+        en: "Meters",
+        links: &[("/meters", read(Resource::Meters))],
+    },
+    NavSection {
         ru: "Журнал",
         en: "Audit log",
         links: &[("/audit", read(Resource::Audit))],
