@@ -36,7 +36,11 @@ fn serial(i: usize) -> String {
 /// The dial value of meter `i` after `month` monthly readings: a steady 1..=14 m³ a month; a
 /// meter in fifty starts near the end of its 5-digit dial and rolls over.
 fn value(i: usize, month: u32) -> Decimal {
-    let start: u64 = if i % 50 == 0 { 99_980 } else { (i as u64 * 37) % 5_000 };
+    let start: u64 = if i.is_multiple_of(50) {
+        99_980
+    } else {
+        (i as u64 * 37) % 5_000
+    };
     let mut v = start;
     for m in 1..=month {
         v += (i as u64 * 7 + u64::from(m) * 3) % 14 + 1;
@@ -133,7 +137,10 @@ async fn main() -> anyhow::Result<()> {
     let namespace = db.namespace().clone();
     let started = Instant::now();
     for chunk in (0..meters).collect::<Vec<_>>().chunks(1000) {
-        let items: Vec<Item> = chunk.iter().flat_map(|i| meter_items(&namespace, *i)).collect();
+        let items: Vec<Item> = chunk
+            .iter()
+            .flat_map(|i| meter_items(&namespace, *i))
+            .collect();
         db.batch_write(items, Vec::new()).await?;
     }
     println!(
@@ -180,6 +187,9 @@ async fn main() -> anyhow::Result<()> {
         took.as_secs_f64(),
         rows.len() as f64 / took.as_secs_f64()
     );
-    anyhow::ensure!(s.stored == 0 && s.unchanged == rows.len(), "the replay changed something");
+    anyhow::ensure!(
+        s.stored == 0 && s.unchanged == rows.len(),
+        "the replay changed something"
+    );
     Ok(())
 }

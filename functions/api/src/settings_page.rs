@@ -111,7 +111,10 @@ async fn page(
         Field::text(
             t,
             "average_factor",
-            lang.pick("Во сколько раз выше среднего — на проверку", "Flag above this multiple of the average"),
+            lang.pick(
+                "Во сколько раз выше среднего — на проверку",
+                "Flag above this multiple of the average",
+            ),
         )
         .value(v.get("average_factor")),
         Field::input(
@@ -125,9 +128,13 @@ async fn page(
     for kind in crm_domain::meter::MeterKind::ALL {
         let name = settings::cap_field(kind);
         validation_fields.push(
-            Field::text(t, &name, crm_app::meters::reasons::kind_name(kind, lang == crm_web::i18n::Lang::Ru))
-                .value(v.get(&name))
-                .hint(lang.pick("Предел расхода в месяц на зону", "Monthly cap per zone")),
+            Field::text(
+                t,
+                &name,
+                crm_app::meters::reasons::kind_name(kind, lang == crm_web::i18n::Lang::Ru),
+            )
+            .value(v.get(&name))
+            .hint(lang.pick("Предел расхода в месяц на зону", "Monthly cap per zone")),
         );
     }
     let number = |name: &str, label: &'static str, value: &str| {

@@ -5,11 +5,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use crm_app::Services;
+use crm_app::meters::MeterStatus;
 use crm_app::meters::input::{parse_date, parse_values};
 use crm_app::meters::readings::{self, Entered};
 use crm_app::meters::registry;
 use crm_app::meters::replace::{Replacement, replace};
-use crm_app::meters::MeterStatus;
 use crm_app::store::Cursor;
 use crm_app::subscribers;
 use crm_app::validation::Invalid;
@@ -57,9 +57,10 @@ fn cursor(raw: Option<&str>) -> Option<Cursor> {
 
 fn bad_cursor(e: crm_app::store::StoreError) -> Problem {
     match e {
-        crm_app::store::StoreError::InvalidCursor(_) => {
-            Problem::bad_request("invalid_cursor", "the cursor is damaged or belongs elsewhere")
-        }
+        crm_app::store::StoreError::InvalidCursor(_) => Problem::bad_request(
+            "invalid_cursor",
+            "the cursor is damaged or belongs elsewhere",
+        ),
         other => Problem::from(other),
     }
 }
@@ -84,7 +85,12 @@ async fn list(
     let status = match params.status.as_deref().unwrap_or("active") {
         "active" => MeterStatus::Active,
         "removed" => MeterStatus::Removed,
-        _ => return Err(Problem::bad_request("invalid_filter", "status: active or removed")),
+        _ => {
+            return Err(Problem::bad_request(
+                "invalid_filter",
+                "status: active or removed",
+            ));
+        }
     };
     let (meters, next) = registry::list(
         &services.db.tenant(&tenant),
@@ -157,7 +163,11 @@ async fn create(
     let meter = registry::create(&services, &tenant, &context.audit(), &body.input())
         .await
         .map_err(|e| problem(lang, e))?;
-    Ok((StatusCode::CREATED, axum::Json(MeterDto::new(&meter, Some(1)))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(MeterDto::new(&meter, Some(1))),
+    )
+        .into_response())
 }
 
 /// One meter, with the version to send back with changes.
@@ -241,10 +251,7 @@ async fn remove(
 ) -> Result<axum::Json<MeterDto>, Problem> {
     let tenant = tenant_of(&context)?;
     let on = match body.on.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(raw) => Some(
-            parse_date(raw)
-                .map_err(|r| invalid(lang, &Invalid::field("on", r)))?,
-        ),
+        Some(raw) => Some(parse_date(raw).map_err(|r| invalid(lang, &Invalid::field("on", r)))?),
         None => None,
     };
     registry::remove(&services, &tenant, &context.audit(), &id, body.version, on)
@@ -358,6 +365,10 @@ async fn list_readings(
     }))
 }
 
+#[expect(
+    clippy::result_large_err,
+    reason = "Problem is the one error of every handler; it is built once per failed request"
+)]
 fn values(
     lang: Lang,
     raw: Option<&Vec<String>>,
@@ -415,10 +426,7 @@ async fn create_reading(
         .ok_or_else(Problem::not_found)?;
     let date = parse_date(&body.date).map_err(|r| invalid(lang, &Invalid::field("date", r)))?;
     let values = values(lang, body.values.as_ref(), meter.kind.value_count())?;
-    let source = if matches!(
-        context.audit().actor,
-        crm_app::audit::Actor::ApiKey { .. }
-    ) {
+    let source = if matches!(context.audit().actor, crm_app::audit::Actor::ApiKey { .. }) {
         ReadingSource::Portal
     } else {
         ReadingSource::Operator
@@ -452,6 +460,10 @@ fn entered_response(entered: &Entered, lang: Lang) -> Response {
         .into_response()
 }
 
+#[expect(
+    clippy::result_large_err,
+    reason = "Problem is the one error of every handler; it is built once per failed request"
+)]
 fn path_date(lang: Lang, raw: &str) -> Result<chrono::NaiveDate, Problem> {
     parse_date(raw).map_err(|r| invalid(lang, &Invalid::field("date", r)))
 }

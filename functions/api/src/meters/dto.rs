@@ -78,19 +78,16 @@ fn lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> 
 }
 
 fn lenient_list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
-    Ok(match Option::<Vec<Value>>::deserialize(d)? {
-        None => None,
-        Some(values) => Some(
-            values
-                .into_iter()
-                .map(|v| match v {
-                    Value::String(s) => s,
-                    Value::Null => String::new(),
-                    other => other.to_string(),
-                })
-                .collect(),
-        ),
-    })
+    Ok(Option::<Vec<Value>>::deserialize(d)?.map(|values| {
+        values
+            .into_iter()
+            .map(|v| match v {
+                Value::String(s) => s,
+                Value::Null => String::new(),
+                other => other.to_string(),
+            })
+            .collect()
+    }))
 }
 
 /// A meter to create, or the fields to change (absent ones keep their values).
@@ -138,7 +135,8 @@ impl MeterBody {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
 pub struct RemoveBody {
     /// The removal day (default today).
     pub on: Option<String>,
@@ -148,13 +146,15 @@ pub struct RemoveBody {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReplaceBody {
     /// The day the old meter is removed and the new one installed.
+    #[serde(default)]
     pub on: String,
     /// The old meter's final values, one per zone.
-    #[serde(deserialize_with = "lenient_list")]
+    #[serde(default, deserialize_with = "lenient_list")]
     #[schema(value_type = Vec<String>)]
     pub final_values: Option<Vec<String>>,
     /// The new meter: serial, kind (default the old one's), initial values, digits,
     /// multiplier, verification due date, seal.
+    #[serde(default)]
     pub new_meter: MeterBody,
     pub version: Option<u64>,
 }
@@ -168,16 +168,17 @@ pub struct ReplaceResult {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReadingBody {
     /// `YYYY-MM-DD` (or `dd.mm.yyyy`).
+    #[serde(default)]
     pub date: String,
     /// One value per zone, as decimal strings or numbers.
-    #[serde(deserialize_with = "lenient_list")]
+    #[serde(default, deserialize_with = "lenient_list")]
     #[schema(value_type = Vec<String>)]
     pub values: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CorrectionBody {
-    #[serde(deserialize_with = "lenient_list")]
+    #[serde(default, deserialize_with = "lenient_list")]
     #[schema(value_type = Vec<String>)]
     pub values: Option<Vec<String>>,
     /// The version being corrected (refused with 409 if another correction came first).

@@ -3,28 +3,25 @@
 //! shape the answer; every refusal carries its typed reason in Russian or English.
 
 mod api;
+pub(crate) mod chart;
 pub(crate) mod dto;
 pub(crate) mod pages;
-pub(crate) mod chart;
 mod reading_form;
 
+use axum::http::StatusCode;
 use crm_app::Services;
 use crm_app::meters::MeterError;
 use crm_app::meters::reasons;
-use crm_domain::meter::Rejection;
 use crm_domain::access::{Action, Permission, Resource};
+use crm_domain::meter::Rejection;
 use crm_web::access::{Access, AccessRouter};
 use crm_web::i18n::Lang;
 use crm_web::problem::{FieldError, Problem};
-use axum::http::StatusCode;
 
 pub(crate) const READ: Access = Access::Tenant(Permission::new(Resource::Meters, Action::Read));
-pub(crate) const CREATE: Access =
-    Access::Tenant(Permission::new(Resource::Meters, Action::Create));
-pub(crate) const UPDATE: Access =
-    Access::Tenant(Permission::new(Resource::Meters, Action::Update));
-pub(crate) const DELETE: Access =
-    Access::Tenant(Permission::new(Resource::Meters, Action::Delete));
+pub(crate) const CREATE: Access = Access::Tenant(Permission::new(Resource::Meters, Action::Create));
+pub(crate) const UPDATE: Access = Access::Tenant(Permission::new(Resource::Meters, Action::Update));
+pub(crate) const DELETE: Access = Access::Tenant(Permission::new(Resource::Meters, Action::Delete));
 pub(crate) const READINGS_READ: Access =
     Access::Tenant(Permission::new(Resource::Readings, Action::Read));
 pub(crate) const READINGS_CREATE: Access =
@@ -68,12 +65,16 @@ fn text(lang: Lang, reason: &crm_app::validation::Reason) -> String {
 pub(crate) fn rejection_problem(lang: Lang, rejection: &Rejection) -> Problem {
     let reason = reasons::rejection(rejection);
     let message = text(lang, &reason);
-    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, rejection.code(), "Reading refused")
-        .detail(message.clone())
-        .field_errors(vec![FieldError {
-            field: rejection_field(rejection, true),
-            message,
-        }])
+    Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        rejection.code(),
+        "Reading refused",
+    )
+    .detail(message.clone())
+    .field_errors(vec![FieldError {
+        field: rejection_field(rejection, true),
+        message,
+    }])
 }
 
 /// Refused fields as 422 `validation_failed`, each with its message in `lang`.

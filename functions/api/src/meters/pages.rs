@@ -48,8 +48,18 @@ pub fn routes(router: AccessRouter<Services>) -> AccessRouter<Services> {
         .page(Method::GET, "/meters/{id}/edit", UPDATE, get(edit_form))
         .page(Method::POST, "/meters/{id}", UPDATE, post(save))
         .page(Method::POST, "/meters/{id}/remove", DELETE, post(remove))
-        .page(Method::GET, "/meters/{id}/replace", CREATE, get(replace_form))
-        .page(Method::POST, "/meters/{id}/replace", CREATE, post(replace_save))
+        .page(
+            Method::GET,
+            "/meters/{id}/replace",
+            CREATE,
+            get(replace_form),
+        )
+        .page(
+            Method::POST,
+            "/meters/{id}/replace",
+            CREATE,
+            post(replace_save),
+        )
 }
 
 pub(crate) fn card_href(id: &str) -> String {
@@ -222,27 +232,39 @@ async fn list(
     if let Some(next) = &next {
         pager = pager.next(&base, next.as_str());
     }
-    let table = DataTable::new(chrome.t, tx(lang, "Счётчики", "Meters"), &base, &columns, None)
-        .rows(rows)
-        .empty(EmptyState::new(
-            tx(lang, "Счётчиков не найдено", "No meters found"),
-            tx(
-                lang,
-                "Счётчики регистрируют из карточки абонента.",
-                "Meters are registered from a subscriber's card.",
-            ),
-        ))
-        .pager(pager);
+    let table = DataTable::new(
+        chrome.t,
+        tx(lang, "Счётчики", "Meters"),
+        &base,
+        &columns,
+        None,
+    )
+    .rows(rows)
+    .empty(EmptyState::new(
+        tx(lang, "Счётчиков не найдено", "No meters found"),
+        tx(
+            lang,
+            "Счётчики регистрируют из карточки абонента.",
+            "Meters are registered from a subscriber's card.",
+        ),
+    ))
+    .pager(pager);
     let kinds = std::iter::once((String::new(), tx(lang, "Любой", "Any").to_owned()))
-        .chain(
-            MeterKind::ALL
-                .iter()
-                .map(|k| (k.code().to_owned(), kind_name(*k, lang == Lang::Ru).to_owned())),
-        )
+        .chain(MeterKind::ALL.iter().map(|k| {
+            (
+                k.code().to_owned(),
+                kind_name(*k, lang == Lang::Ru).to_owned(),
+            )
+        }))
         .collect();
     let content = ListContent {
         choices: vec![
-            choice("kind", tx(lang, "Тип", "Kind"), params.kind.as_deref(), kinds),
+            choice(
+                "kind",
+                tx(lang, "Тип", "Kind"),
+                params.kind.as_deref(),
+                kinds,
+            ),
             choice(
                 "status",
                 tx(lang, "Состояние", "Status"),
@@ -258,9 +280,18 @@ async fn list(
                 params.due.as_deref(),
                 vec![
                     (String::new(), tx(lang, "Любая", "Any").into()),
-                    ("30".into(), tx(lang, "В ближайшие 30 дней", "Due within 30 days").into()),
-                    ("90".into(), tx(lang, "В ближайшие 90 дней", "Due within 90 days").into()),
-                    ("365".into(), tx(lang, "В ближайший год", "Due within a year").into()),
+                    (
+                        "30".into(),
+                        tx(lang, "В ближайшие 30 дней", "Due within 30 days").into(),
+                    ),
+                    (
+                        "90".into(),
+                        tx(lang, "В ближайшие 90 дней", "Due within 90 days").into(),
+                    ),
+                    (
+                        "365".into(),
+                        tx(lang, "В ближайший год", "Due within a year").into(),
+                    ),
                     ("expired".into(), tx(lang, "Истекла", "Expired").into()),
                 ],
             ),
@@ -386,7 +417,11 @@ fn reading_rows(rows: &[HistoryRow], lang: Lang) -> Vec<Vec<Cell>> {
                 .iter()
                 .map(|f| {
                     let reason = reasons::flag(f);
-                    if lang == Lang::Ru { reason.ru } else { reason.en }
+                    if lang == Lang::Ru {
+                        reason.ru
+                    } else {
+                        reason.en
+                    }
                 })
                 .collect::<Vec<_>>()
                 .join("; ");
@@ -460,7 +495,10 @@ pub(crate) async fn card_page(
             values_text(&m.initial, lang),
         ),
         fact(tx(lang, "Разрядность", "Digits"), m.digits.to_string()),
-        fact(tx(lang, "Коэффициент", "Multiplier"), number(&m.multiplier, lang)),
+        fact(
+            tx(lang, "Коэффициент", "Multiplier"),
+            number(&m.multiplier, lang),
+        ),
         fact(
             tx(lang, "Поверка до", "Verification due"),
             m.verification_due.map_or_else(String::new, |d| {
@@ -472,21 +510,33 @@ pub(crate) async fn card_page(
                 }
             }),
         ),
-        fact(tx(lang, "Пломба", "Seal"), m.seal.clone().unwrap_or_default()),
+        fact(
+            tx(lang, "Пломба", "Seal"),
+            m.seal.clone().unwrap_or_default(),
+        ),
     ];
     if let Some(removed) = m.removed_on {
-        facts.push(fact(tx(lang, "Снят", "Removed on"), crm_web::format::date(removed)));
+        facts.push(fact(
+            tx(lang, "Снят", "Removed on"),
+            crm_web::format::date(removed),
+        ));
     }
     if let Some(by) = &m.replaced_by {
         facts.push(Fact {
             href: Some(card_href(by)),
-            ..fact(tx(lang, "Заменён счётчиком", "Replaced by"), tx(lang, "новый счётчик", "the new meter"))
+            ..fact(
+                tx(lang, "Заменён счётчиком", "Replaced by"),
+                tx(lang, "новый счётчик", "the new meter"),
+            )
         });
     }
     if let Some(old) = &m.replaces {
         facts.push(Fact {
             href: Some(card_href(old)),
-            ..fact(tx(lang, "Заменил счётчик", "Replaces"), tx(lang, "прежний счётчик", "the old meter"))
+            ..fact(
+                tx(lang, "Заменил счётчик", "Replaces"),
+                tx(lang, "прежний счётчик", "the old meter"),
+            )
         });
     }
     let (first, last) = readings::recent_months(today, 12);
@@ -530,12 +580,24 @@ pub(crate) async fn card_page(
         forms.date.clone()
     };
     let mut entry_fields = vec![
-        Field::input(t, "date", "date", tx(lang, "Дата показания", "Reading date"))
-            .value(date_value)
-            .required()
-            .errors(&forms.errors),
+        Field::input(
+            t,
+            "date",
+            "date",
+            tx(lang, "Дата показания", "Reading date"),
+        )
+        .value(date_value)
+        .required()
+        .errors(&forms.errors),
     ];
-    entry_fields.extend(value_fields(t, m.kind, lang, "value", &forms.values, &forms.errors));
+    entry_fields.extend(value_fields(
+        t,
+        m.kind,
+        lang,
+        "value",
+        &forms.values,
+        &forms.errors,
+    ));
     let dates: Vec<SelectOption> = history
         .iter()
         .map(|r| {
@@ -550,10 +612,15 @@ pub(crate) async fn card_page(
         })
         .collect();
     let mut correct_fields = vec![
-        Field::select(t, "correct_date", tx(lang, "Показание за дату", "Reading of"), dates)
-            .value(&forms.correct_date)
-            .required()
-            .errors(&forms.correct_errors),
+        Field::select(
+            t,
+            "correct_date",
+            tx(lang, "Показание за дату", "Reading of"),
+            dates,
+        )
+        .value(&forms.correct_date)
+        .required()
+        .errors(&forms.correct_errors),
     ];
     correct_fields.extend(value_fields(
         t,
@@ -564,15 +631,23 @@ pub(crate) async fn card_page(
         &forms.correct_errors,
     ));
     correct_fields.push(
-        Field::text(t, "comment", tx(lang, "Причина исправления", "Why it is corrected"))
-            .value(&forms.correct_comment)
-            .errors(&forms.correct_errors),
+        Field::text(
+            t,
+            "comment",
+            tx(lang, "Причина исправления", "Why it is corrected"),
+        )
+        .value(&forms.correct_comment)
+        .errors(&forms.correct_errors),
     );
     let active = m.status == MeterStatus::Active;
     let chrome = tenant_chrome(chrome, context, services).await;
     let content = CardContent {
         facts,
-        status_class: if active { "bg-green-lt" } else { "bg-secondary-lt" },
+        status_class: if active {
+            "bg-green-lt"
+        } else {
+            "bg-secondary-lt"
+        },
         status_text: status_text(m.status, lang),
         active,
         can_update: allows(context, Resource::Meters, Action::Update),
@@ -689,7 +764,13 @@ fn input_from(pairs: &[(String, String)], kind: Option<MeterKind>) -> MeterInput
         .map_or(1, MeterKind::value_count);
     let initial: Vec<String> = (0..zones)
         .map(|n| get(&format!("initial_{n}")).unwrap_or_default())
-        .map(|v| if v.trim().is_empty() { "0".to_owned() } else { v })
+        .map(|v| {
+            if v.trim().is_empty() {
+                "0".to_owned()
+            } else {
+                v
+            }
+        })
         .collect();
     MeterInput {
         subscriber_id: get("subscriber_id"),
@@ -726,7 +807,7 @@ async fn service_options(
         .into_iter()
         .filter_map(|(_, s)| s)
         .filter(|s| s.kind.is_metered())
-        .map(|s| SelectOption::new(s.id.clone(), s.name.clone()))
+        .map(|s| SelectOption::new(s.id, s.name))
         .collect();
     options.dedup_by(|a, b| a.value == b.value);
     options
@@ -750,7 +831,8 @@ async fn render_form(
         return Problem::not_found().into_response();
     };
     let get = |name: &str| pairs_get(pairs, name).unwrap_or("").to_owned();
-    let subscriber_id = editing.map_or_else(|| get("subscriber_id"), |v| v.meter.subscriber_id.clone());
+    let subscriber_id =
+        editing.map_or_else(|| get("subscriber_id"), |v| v.meter.subscriber_id.clone());
     let kind = MeterKind::from_code(&get("kind"))
         .or(editing.map(|v| v.meter.kind))
         .unwrap_or(MeterKind::ColdWater);
@@ -793,14 +875,23 @@ async fn render_form(
             .errors(errors),
     );
     fields.push(
-        Field::input(t, "date", "installed_on", tx(lang, "Дата установки", "Installed on"))
-            .value(get("installed_on"))
-            .required()
-            .errors(errors),
+        Field::input(
+            t,
+            "date",
+            "installed_on",
+            tx(lang, "Дата установки", "Installed on"),
+        )
+        .value(get("installed_on"))
+        .required()
+        .errors(errors),
     );
     for n in 0..3 {
         let label = match n {
-            0 => tx(lang, "Начальное показание (Т1 / единственное)", "Initial reading (T1 / single)"),
+            0 => tx(
+                lang,
+                "Начальное показание (Т1 / единственное)",
+                "Initial reading (T1 / single)",
+            ),
             1 => tx(lang, "Начальное показание Т2", "Initial reading T2"),
             _ => tx(lang, "Начальное показание Т3", "Initial reading T3"),
         };
@@ -808,24 +899,46 @@ async fn render_form(
         fields.push(
             Field::text(t, &name, label)
                 .value(get(&name))
-                .hint(tx(lang, "Пусто — ноль; лишние зоны не учитываются", "Empty is zero; extra zones are ignored"))
+                .hint(tx(
+                    lang,
+                    "Пусто — ноль; лишние зоны не учитываются",
+                    "Empty is zero; extra zones are ignored",
+                ))
                 .errors(errors),
         );
     }
     fields.push(
-        Field::input(t, "number", "digits", tx(lang, "Разрядность табло", "Dial digits"))
-            .value(if get("digits").is_empty() { "5".to_owned() } else { get("digits") })
-            .errors(errors),
+        Field::input(
+            t,
+            "number",
+            "digits",
+            tx(lang, "Разрядность табло", "Dial digits"),
+        )
+        .value(if get("digits").is_empty() {
+            "5".to_owned()
+        } else {
+            get("digits")
+        })
+        .errors(errors),
     );
     fields.push(
         Field::text(t, "multiplier", tx(lang, "Коэффициент", "Multiplier"))
-            .value(if get("multiplier").is_empty() { "1".to_owned() } else { get("multiplier") })
+            .value(if get("multiplier").is_empty() {
+                "1".to_owned()
+            } else {
+                get("multiplier")
+            })
             .errors(errors),
     );
     fields.push(
-        Field::input(t, "date", "verification_due", tx(lang, "Поверка до", "Verification due"))
-            .value(get("verification_due"))
-            .errors(errors),
+        Field::input(
+            t,
+            "date",
+            "verification_due",
+            tx(lang, "Поверка до", "Verification due"),
+        )
+        .value(get("verification_due"))
+        .errors(errors),
     );
     fields.push(field("seal", tx(lang, "Номер пломбы", "Seal number")));
     let chrome = tenant_chrome(chrome, context, services).await;
@@ -916,7 +1029,11 @@ async fn create(
             let mut e = FieldErrors::new();
             e.add(
                 "serial",
-                tx(lang, "Счётчик с таким заводским номером уже есть", "A meter with this serial number exists"),
+                tx(
+                    lang,
+                    "Счётчик с таким заводским номером уже есть",
+                    "A meter with this serial number exists",
+                ),
             );
             e
         }
@@ -943,10 +1060,16 @@ fn pairs_of(meter: &MeterRecord) -> Vec<(String, String)> {
         ("kind".to_owned(), meter.kind.code().to_owned()),
         ("installed_on".to_owned(), meter.installed_on.to_string()),
         ("digits".to_owned(), meter.digits.to_string()),
-        ("multiplier".to_owned(), meter.multiplier.normalize().to_string()),
+        (
+            "multiplier".to_owned(),
+            meter.multiplier.normalize().to_string(),
+        ),
         (
             "verification_due".to_owned(),
-            meter.verification_due.map(|d| d.to_string()).unwrap_or_default(),
+            meter
+                .verification_due
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
         ),
         ("seal".to_owned(), meter.seal.clone().unwrap_or_default()),
     ];
@@ -1023,7 +1146,11 @@ async fn save(
             let mut e = FieldErrors::new();
             e.add(
                 "serial",
-                tx(lang, "Счётчик с таким заводским номером уже есть", "A meter with this serial number exists"),
+                tx(
+                    lang,
+                    "Счётчик с таким заводским номером уже есть",
+                    "A meter with this serial number exists",
+                ),
             );
             e
         }
@@ -1129,10 +1256,17 @@ async fn render_replace(
     for (n, name) in zone_names(m.kind, ru).into_iter().enumerate() {
         let field = format!("final_{n}");
         old_fields.push(
-            Field::text(t, &field, format!("{} — {name}", tx(lang, "Конечное показание", "Final reading")))
-                .value(get(&field))
-                .required()
-                .errors(errors),
+            Field::text(
+                t,
+                &field,
+                format!(
+                    "{} — {name}",
+                    tx(lang, "Конечное показание", "Final reading")
+                ),
+            )
+            .value(get(&field))
+            .required()
+            .errors(errors),
         );
     }
     let kinds = MeterKind::ALL
@@ -1141,37 +1275,70 @@ async fn render_replace(
         .map(|k| SelectOption::new(k.code(), kind_name(*k, ru)))
         .collect();
     let mut new_fields = vec![
-        Field::text(t, "serial", tx(lang, "Заводской номер нового", "New serial number"))
-            .value(get("serial"))
-            .required()
-            .errors(errors),
+        Field::text(
+            t,
+            "serial",
+            tx(lang, "Заводской номер нового", "New serial number"),
+        )
+        .value(get("serial"))
+        .required()
+        .errors(errors),
         Field::select(t, "kind", tx(lang, "Тип", "Kind"), kinds)
-            .value(if get("kind").is_empty() { m.kind.code().to_owned() } else { get("kind") })
+            .value(if get("kind").is_empty() {
+                m.kind.code().to_owned()
+            } else {
+                get("kind")
+            })
             .errors(errors),
     ];
     for (n, name) in zone_names(m.kind, ru).into_iter().enumerate() {
         let field = format!("initial_{n}");
         new_fields.push(
-            Field::text(t, &field, format!("{} — {name}", tx(lang, "Начальное показание", "Initial reading")))
-                .value(get(&field))
-                .hint(tx(lang, "Пусто — ноль", "Empty is zero"))
-                .errors(errors),
+            Field::text(
+                t,
+                &field,
+                format!(
+                    "{} — {name}",
+                    tx(lang, "Начальное показание", "Initial reading")
+                ),
+            )
+            .value(get(&field))
+            .hint(tx(lang, "Пусто — ноль", "Empty is zero"))
+            .errors(errors),
         );
     }
     new_fields.push(
-        Field::input(t, "number", "digits", tx(lang, "Разрядность табло", "Dial digits"))
-            .value(if get("digits").is_empty() { m.digits.to_string() } else { get("digits") })
-            .errors(errors),
+        Field::input(
+            t,
+            "number",
+            "digits",
+            tx(lang, "Разрядность табло", "Dial digits"),
+        )
+        .value(if get("digits").is_empty() {
+            m.digits.to_string()
+        } else {
+            get("digits")
+        })
+        .errors(errors),
     );
     new_fields.push(
         Field::text(t, "multiplier", tx(lang, "Коэффициент", "Multiplier"))
-            .value(if get("multiplier").is_empty() { m.multiplier.normalize().to_string() } else { get("multiplier") })
+            .value(if get("multiplier").is_empty() {
+                m.multiplier.normalize().to_string()
+            } else {
+                get("multiplier")
+            })
             .errors(errors),
     );
     new_fields.push(
-        Field::input(t, "date", "verification_due", tx(lang, "Поверка до", "Verification due"))
-            .value(get("verification_due"))
-            .errors(errors),
+        Field::input(
+            t,
+            "date",
+            "verification_due",
+            tx(lang, "Поверка до", "Verification due"),
+        )
+        .value(get("verification_due"))
+        .errors(errors),
     );
     new_fields.push(
         Field::text(t, "seal", tx(lang, "Номер пломбы", "Seal number"))
@@ -1197,7 +1364,11 @@ async fn render_replace(
         cancel: tx(lang, "Отмена", "Cancel"),
         cancel_href: card_href(&m.id),
     };
-    let title = format!("{} {}", tx(lang, "Замена счётчика", "Replacing meter"), m.serial);
+    let title = format!(
+        "{} {}",
+        tx(lang, "Замена счётчика", "Replacing meter"),
+        m.serial
+    );
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -1222,7 +1393,15 @@ async fn replace_form(
     };
     let today: NaiveDate = subscribers::today(&services, &tenant).await;
     let pairs = vec![("on".to_owned(), today.to_string())];
-    render_replace(&services, &context, chrome, &view, &pairs, &FieldErrors::new()).await
+    render_replace(
+        &services,
+        &context,
+        chrome,
+        &view,
+        &pairs,
+        &FieldErrors::new(),
+    )
+    .await
 }
 
 async fn replace_save(
@@ -1248,7 +1427,11 @@ async fn replace_save(
     new_meter.subscriber_id = None;
     new_meter.service_id = None;
     new_meter.installed_on = None;
-    if new_meter.verification_due.as_deref().is_some_and(|v| v.trim().is_empty()) {
+    if new_meter
+        .verification_due
+        .as_deref()
+        .is_some_and(|v| v.trim().is_empty())
+    {
         new_meter.verification_due = None;
     }
     let replacement = Replacement {
@@ -1257,21 +1440,42 @@ async fn replace_save(
         new_meter,
     };
     let version = pairs_get(&pairs, "version").and_then(|v| v.trim().parse().ok());
-    let errors = match replace(&services, &tenant, &context.audit(), &id, version, &replacement).await {
+    let errors = match replace(
+        &services,
+        &tenant,
+        &context.audit(),
+        &id,
+        version,
+        &replacement,
+    )
+    .await
+    {
         Ok((_, new)) => {
             let flash = Flash::success(format!(
                 "{} {}",
-                tx(lang, "Счётчик заменён; новый:", "Meter replaced; the new one:"),
+                tx(
+                    lang,
+                    "Счётчик заменён; новый:",
+                    "Meter replaced; the new one:"
+                ),
                 new.serial
             ));
-            return FlashKeys::from_services(&services).redirect(&card_href(&new.id), &flash, &headers);
+            return FlashKeys::from_services(&services).redirect(
+                &card_href(&new.id),
+                &flash,
+                &headers,
+            );
         }
         Err(MeterError::Invalid(invalid)) => errors_of(lang, &invalid),
         Err(MeterError::SerialTaken) => {
             let mut e = FieldErrors::new();
             e.add(
                 "serial",
-                tx(lang, "Счётчик с таким заводским номером уже есть", "A meter with this serial number exists"),
+                tx(
+                    lang,
+                    "Счётчик с таким заводским номером уже есть",
+                    "A meter with this serial number exists",
+                ),
             );
             e
         }
@@ -1308,7 +1512,13 @@ pub(crate) async fn subscriber_meter_lines(
             let last = found
                 .readings_of(&m.id)
                 .last()
-                .map(|r| format!("{}: {}", crm_web::format::date(r.date), values_text(&r.values, lang)))
+                .map(|r| {
+                    format!(
+                        "{}: {}",
+                        crm_web::format::date(r.date),
+                        values_text(&r.values, lang)
+                    )
+                })
                 .unwrap_or_else(|| tx(lang, "показаний нет", "no readings").to_owned());
             MeterLine {
                 serial: m.serial.clone(),
@@ -1320,6 +1530,10 @@ pub(crate) async fn subscriber_meter_lines(
             }
         })
         .collect();
-    lines.sort_by(|a, b| b.active.cmp(&a.active).then_with(|| a.serial.cmp(&b.serial)));
+    lines.sort_by(|a, b| {
+        b.active
+            .cmp(&a.active)
+            .then_with(|| a.serial.cmp(&b.serial))
+    });
     Ok(lines)
 }

@@ -63,14 +63,17 @@ fn texts_of(lang: Lang, invalid: &Invalid) -> FieldErrors {
     errors
 }
 
-/// The typed date and values, or the form's errors.
+/// A reading's date and values as parsed, or the form's errors.
+type Parsed = Result<(chrono::NaiveDate, Vec<rust_decimal::Decimal>), FieldErrors>;
+
+/// The typed values as text (to show again) and the parsed reading or the form's errors.
 fn parse(
     pairs: &[(String, String)],
     date_field: &str,
     prefix: &str,
     zones: usize,
     lang: Lang,
-) -> (Vec<String>, Result<(chrono::NaiveDate, Vec<rust_decimal::Decimal>), FieldErrors>) {
+) -> (Vec<String>, Parsed) {
     let raw: Vec<String> = (0..zones)
         .map(|n| get(pairs, &format!("{prefix}_{n}")).to_owned())
         .collect();
@@ -135,13 +138,23 @@ async fn check(
                             let r = reasons::rejection(&rejection);
                             Feedback {
                                 tone: "danger",
-                                title: tx(lang, "Показание не будет принято", "The reading will be refused").to_owned(),
+                                title: tx(
+                                    lang,
+                                    "Показание не будет принято",
+                                    "The reading will be refused",
+                                )
+                                .to_owned(),
                                 lines: vec![if ru { r.ru } else { r.en }],
                             }
                         }
                         Ok(Ok(Outcome::Unchanged)) => Feedback {
                             tone: "secondary",
-                            title: tx(lang, "Такое показание уже сохранено", "This reading is already stored").to_owned(),
+                            title: tx(
+                                lang,
+                                "Такое показание уже сохранено",
+                                "This reading is already stored",
+                            )
+                            .to_owned(),
                             lines: Vec::new(),
                         },
                         Ok(Ok(Outcome::Accepted { advance, flags })) => {
@@ -152,18 +165,34 @@ async fn check(
                                 .join(" / ");
                             let mut lines = vec![format!(
                                 "{} {consumption}",
-                                tx(lang, "Расход с прошлого показания:", "Consumption since the previous reading:")
+                                tx(
+                                    lang,
+                                    "Расход с прошлого показания:",
+                                    "Consumption since the previous reading:"
+                                )
                             )];
                             lines.extend(flags.iter().map(|f| {
                                 let r = reasons::flag(f);
                                 if ru { r.ru } else { r.en }
                             }));
                             Feedback {
-                                tone: if flags.is_empty() { "success" } else { "warning" },
-                                title: if flags.is_empty() {
-                                    tx(lang, "Показание будет принято", "The reading will be accepted")
+                                tone: if flags.is_empty() {
+                                    "success"
                                 } else {
-                                    tx(lang, "Будет принято, но отмечено для проверки", "Accepted, but flagged for review")
+                                    "warning"
+                                },
+                                title: if flags.is_empty() {
+                                    tx(
+                                        lang,
+                                        "Показание будет принято",
+                                        "The reading will be accepted",
+                                    )
+                                } else {
+                                    tx(
+                                        lang,
+                                        "Будет принято, но отмечено для проверки",
+                                        "Accepted, but flagged for review",
+                                    )
                                 }
                                 .to_owned(),
                                 lines,
@@ -231,7 +260,11 @@ async fn enter(
                         }
                         Entered::Stored(r) => Flash::warning(format!(
                             "{} {}",
-                            tx(lang, "Показание сохранено и отмечено для проверки:", "Reading saved and flagged for review:"),
+                            tx(
+                                lang,
+                                "Показание сохранено и отмечено для проверки:",
+                                "Reading saved and flagged for review:"
+                            ),
                             r.flags
                                 .iter()
                                 .map(|f| {
@@ -250,9 +283,10 @@ async fn enter(
                 }
                 Err(MeterError::Rejected(rejection)) => {
                     let r = reasons::rejection(&rejection);
-                    forms
-                        .errors
-                        .add(rejection_field(&rejection, false), if ru { r.ru } else { r.en });
+                    forms.errors.add(
+                        rejection_field(&rejection, false),
+                        if ru { r.ru } else { r.en },
+                    );
                 }
                 Err(MeterError::Invalid(invalid)) => forms.errors = texts_of(lang, &invalid),
                 Err(e) => return format.respond(super::problem(lang, e)),
@@ -313,7 +347,11 @@ async fn correct(
                         )),
                         Entered::Stored(r) => Flash::success(format!(
                             "{} {}",
-                            tx(lang, "Показание исправлено, версия", "Reading corrected, version"),
+                            tx(
+                                lang,
+                                "Показание исправлено, версия",
+                                "Reading corrected, version"
+                            ),
                             r.version_no
                         )),
                     };
@@ -326,12 +364,22 @@ async fn correct(
                 Err(MeterError::Rejected(rejection)) => {
                     let r = reasons::rejection(&rejection);
                     let field = rejection_field(&rejection, false).replace("value_", "correct_");
-                    let field = if field == "date" { "correct_date".to_owned() } else { field };
-                    forms.correct_errors.add(field, if ru { r.ru } else { r.en });
+                    let field = if field == "date" {
+                        "correct_date".to_owned()
+                    } else {
+                        field
+                    };
+                    forms
+                        .correct_errors
+                        .add(field, if ru { r.ru } else { r.en });
                 }
                 Err(MeterError::NotFound) => forms.correct_errors.add(
                     "correct_date",
-                    tx(lang, "На эту дату показания нет", "There is no reading on this date"),
+                    tx(
+                        lang,
+                        "На эту дату показания нет",
+                        "There is no reading on this date",
+                    ),
                 ),
                 Err(e) => return format.respond(super::problem(lang, e)),
             }

@@ -458,9 +458,10 @@ async fn card(
     });
     content.meters = meters;
     if let Some(href) = add_meter {
-        content.meters_empty = content
-            .meters_empty
-            .action(crate::meters::pages::tx(lang, "Добавить счётчик", "Add a meter"), href);
+        content.meters_empty = content.meters_empty.action(
+            crate::meters::pages::tx(lang, "Добавить счётчик", "Add a meter"),
+            href,
+        );
     }
     let title = format!(
         "{} · {}",

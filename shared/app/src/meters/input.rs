@@ -184,7 +184,11 @@ impl MeterInput {
             parsed.initial = parse_values(invalid, "initial", raw, kind.value_count());
         }
         if let Some(raw) = &self.digits {
-            let digits = raw.trim().parse::<u32>().ok().filter(|d| DIGITS.contains(d));
+            let digits = raw
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|d| DIGITS.contains(d));
             if digits.is_none() {
                 invalid.add(
                     "digits",
@@ -217,9 +221,7 @@ impl MeterInput {
             parsed.verification_due = if raw.trim().is_empty() {
                 Some(None)
             } else {
-                invalid
-                    .check("verification_due", parse_date(raw))
-                    .map(Some)
+                invalid.check("verification_due", parse_date(raw)).map(Some)
             };
         }
         if let Some(raw) = &self.seal {

@@ -15,10 +15,10 @@ use crm_domain::meter::{Flag, Outcome, Reading, ReadingSource, Rejection, valida
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
+use super::Thresholds;
 use super::estimates::supersession_writes;
 use super::reasons;
 use super::records::{MeterRecord, MeterStatus, ReadingRecord, reading_body};
-use super::Thresholds;
 use crate::Services;
 use crate::audit::{Audit, Change};
 use crate::keys;
@@ -55,7 +55,9 @@ pub enum Refusal {
     /// The account has no active meter.
     NoActiveMeter,
     /// The account has several active meters: the row must name the serial.
-    AmbiguousAccount { meters: usize },
+    AmbiguousAccount {
+        meters: usize,
+    },
     Rejected(Rejection),
 }
 
@@ -100,9 +102,14 @@ impl Refusal {
 /// What happened to one row.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RowOutcome {
-    Stored { meter_id: String, flags: Vec<Flag> },
+    Stored {
+        meter_id: String,
+        flags: Vec<Flag>,
+    },
     /// Already stored with the same values.
-    Unchanged { meter_id: String },
+    Unchanged {
+        meter_id: String,
+    },
     Refused(Refusal),
 }
 
@@ -197,7 +204,10 @@ impl Intake {
         wanted.dedup();
         let mut partitions = HashMap::with_capacity(wanted.len());
         for subscriber_id in wanted {
-            partitions.insert(subscriber_id.to_owned(), self.partition(subscriber_id).await?);
+            partitions.insert(
+                subscriber_id.to_owned(),
+                self.partition(subscriber_id).await?,
+            );
         }
         let mut outcomes = Vec::with_capacity(rows.len());
         let mut pending = Vec::new();
@@ -225,7 +235,10 @@ impl Intake {
             let Some(partition) = partitions.get(&p.subscriber_id) else {
                 continue;
             };
-            let Some((meter, _)) = partition.meters.iter().find(|(m, _)| m.id == p.record.meter_id)
+            let Some((meter, _)) = partition
+                .meters
+                .iter()
+                .find(|(m, _)| m.id == p.record.meter_id)
             else {
                 continue;
             };
@@ -233,9 +246,8 @@ impl Intake {
                 .readings
                 .get(&meter.id)
                 .map_or(&[][..], Vec::as_slice);
-            p.extra =
-                supersession_writes(&self.db, meter, history, &p.record, p.record.entered_at)
-                    .await?;
+            p.extra = supersession_writes(&self.db, meter, history, &p.record, p.record.entered_at)
+                .await?;
         }
         self.write(pending, &mut outcomes).await?;
         Ok(outcomes)

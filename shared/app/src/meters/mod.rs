@@ -9,8 +9,8 @@
 pub mod estimates;
 pub mod input;
 pub mod intake;
-pub mod reasons;
 pub mod readings;
+pub mod reasons;
 pub mod records;
 pub mod registry;
 pub mod replace;
@@ -70,7 +70,10 @@ impl Thresholds {
         })
     }
 
-    pub fn policy(&self, kind: crm_domain::meter::MeterKind) -> crm_domain::meter::ValidationPolicy {
+    pub fn policy(
+        &self,
+        kind: crm_domain::meter::MeterKind,
+    ) -> crm_domain::meter::ValidationPolicy {
         self.validation.policy(kind, self.window)
     }
 }

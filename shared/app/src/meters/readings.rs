@@ -128,10 +128,24 @@ pub async fn enter(
         .ok_or(MeterError::NotFound)?;
     let thresholds = Thresholds::load(services, tenant).await?;
     let today = subscribers::today(services, tenant).await;
-    enter_in(services, &db, audit, &view, &thresholds, today, date, values, source).await
+    enter_in(
+        services,
+        &db,
+        audit,
+        &view,
+        &thresholds,
+        today,
+        date,
+        values,
+        source,
+    )
+    .await
 }
 
-#[expect(clippy::too_many_arguments, reason = "the parts of one reading's write")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the parts of one reading's write"
+)]
 pub(super) async fn enter_in(
     services: &Services,
     db: &ScopedDb,
@@ -201,14 +215,17 @@ pub(super) async fn enter_in(
         Err(StoreError::TransactionCancelled { failed }) if failed.contains(&0) => {
             // Stored meanwhile by someone else: equal is fine, different is refused.
             let current = db
-                .get(&keys::reading(db.namespace(), &meter.subscriber_id, &meter.id, date))
+                .get(&keys::reading(
+                    db.namespace(),
+                    &meter.subscriber_id,
+                    &meter.id,
+                    date,
+                ))
                 .await?
                 .map(|item| ReadingRecord::from_item(&item))
                 .transpose()?;
             match current {
-                Some(current) if current.values == record.values => {
-                    Ok(Entered::Unchanged(current))
-                }
+                Some(current) if current.values == record.values => Ok(Entered::Unchanged(current)),
                 Some(current) => Err(MeterError::Rejected(Rejection::DuplicateDifferent {
                     existing: current.values,
                 })),
@@ -224,7 +241,10 @@ pub(super) async fn enter_in(
 
 /// Corrects the reading of `date`: the current version is kept under its version key, the new
 /// one (validated against the other readings) becomes current with the next version number.
-#[expect(clippy::too_many_arguments, reason = "a use case taking its request's parts")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a use case taking its request's parts"
+)]
 pub async fn correct(
     services: &Services,
     tenant: &TenantId,

@@ -21,10 +21,12 @@ fn zone_ru(zone: usize) -> String {
 
 pub fn rejection(rejection: &Rejection) -> Reason {
     let ru = match rejection {
-        Rejection::WrongZoneCount { expected, got } => format!(
-            "У счётчика {expected} знач. (по одному на зону), а передано {got}"
-        ),
-        Rejection::Negative { zone } => format!("{}: показание не может быть отрицательным", zone_ru(*zone)),
+        Rejection::WrongZoneCount { expected, got } => {
+            format!("У счётчика {expected} знач. (по одному на зону), а передано {got}")
+        }
+        Rejection::Negative { zone } => {
+            format!("{}: показание не может быть отрицательным", zone_ru(*zone))
+        }
         Rejection::TooManyDigits { zone, digits } => format!(
             "{}: не помещается на табло счётчика ({digits} цифр до запятой)",
             zone_ru(*zone)
@@ -35,7 +37,10 @@ pub fn rejection(rejection: &Rejection) -> Reason {
         ),
         Rejection::InFuture => "Дата показания ещё не наступила".to_owned(),
         Rejection::MeterRemoved { removed_on } => {
-            format!("Счётчик снят {}: показания после этого не принимаются", date(*removed_on))
+            format!(
+                "Счётчик снят {}: показания после этого не принимаются",
+                date(*removed_on)
+            )
         }
         Rejection::Decreasing {
             zone,
@@ -59,7 +64,11 @@ pub fn rejection(rejection: &Rejection) -> Reason {
         ),
         Rejection::DuplicateDifferent { existing } => format!(
             "На эту дату уже есть другое показание ({}); исправьте его, а не вводите новое",
-            existing.iter().map(|v| num(*v)).collect::<Vec<_>>().join(" / ")
+            existing
+                .iter()
+                .map(|v| num(*v))
+                .collect::<Vec<_>>()
+                .join(" / ")
         ),
     };
     Reason::new(rejection.code(), ru, rejection.to_string())
@@ -135,7 +144,11 @@ pub fn zone_names(kind: MeterKind, russian: bool) -> Vec<&'static str> {
     use crm_domain::billing::service::Zone;
     let zones = kind.zones();
     if zones.is_empty() {
-        return vec![if russian { "Показание" } else { "Reading" }];
+        return vec![if russian {
+            "Показание"
+        } else {
+            "Reading"
+        }];
     }
     zones
         .iter()

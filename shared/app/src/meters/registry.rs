@@ -40,7 +40,10 @@ pub async fn get(db: &ScopedDb, id: &str) -> Result<Option<(MeterRecord, u64)>, 
     let Some(subscriber_id) = locator.body.get("subscriber_id").and_then(Value::as_str) else {
         return Ok(None);
     };
-    match db.get(&keys::meter(db.namespace(), subscriber_id, id)).await? {
+    match db
+        .get(&keys::meter(db.namespace(), subscriber_id, id))
+        .await?
+    {
         Some(item) => Ok(Some((MeterRecord::from_item(&item)?, item.version))),
         None => Ok(None),
     }
@@ -172,7 +175,11 @@ pub async fn verification_due(
 }
 
 /// Verification due within `days` of `today` (`expired_only`: only those already past).
-pub fn due_range(today: NaiveDate, days: u32, expired_only: bool) -> (Option<NaiveDate>, NaiveDate) {
+pub fn due_range(
+    today: NaiveDate,
+    days: u32,
+    expired_only: bool,
+) -> (Option<NaiveDate>, NaiveDate) {
     if expired_only {
         (None, today - Duration::days(1))
     } else {
@@ -259,7 +266,10 @@ fn serial_taken() -> MeterError {
 pub(super) fn serial_write(namespace: &Namespace, meter: &MeterRecord) -> Write {
     let mut body = Body::new();
     body.insert("meter_id".into(), Value::from(meter.id.clone()));
-    body.insert("subscriber_id".into(), Value::from(meter.subscriber_id.clone()));
+    body.insert(
+        "subscriber_id".into(),
+        Value::from(meter.subscriber_id.clone()),
+    );
     Write::Put(Put {
         item: Item::new(keys::meter_serial(namespace, &meter.serial), body),
         condition: Condition::MustNotExist,
@@ -268,7 +278,10 @@ pub(super) fn serial_write(namespace: &Namespace, meter: &MeterRecord) -> Write 
 
 pub(super) fn locator_write(namespace: &Namespace, meter: &MeterRecord) -> Write {
     let mut body = Body::new();
-    body.insert("subscriber_id".into(), Value::from(meter.subscriber_id.clone()));
+    body.insert(
+        "subscriber_id".into(),
+        Value::from(meter.subscriber_id.clone()),
+    );
     Write::Put(Put {
         item: Item::new(keys::meter_locator(namespace, &meter.id), body),
         condition: Condition::MustNotExist,
@@ -486,8 +499,13 @@ pub async fn update(
     }
     let history_fixed = !view.readings.is_empty();
     let changes_history = parsed.kind.is_some_and(|k| k != current.kind)
-        || parsed.installed_on.is_some_and(|d| d != current.installed_on)
-        || parsed.initial.as_ref().is_some_and(|v| *v != current.initial)
+        || parsed
+            .installed_on
+            .is_some_and(|d| d != current.installed_on)
+        || parsed
+            .initial
+            .as_ref()
+            .is_some_and(|v| *v != current.initial)
         || parsed.digits.is_some_and(|d| d != current.digits);
     if history_fixed && changes_history {
         invalid.add(
@@ -505,7 +523,14 @@ pub async fn update(
         .as_deref()
         .map_or(current.service_id.clone(), |s| s.trim().to_owned());
     if service_id != current.service_id || kind != current.kind {
-        check_service(&db, &mut invalid, &current.subscriber_id, &service_id, Some(kind)).await?;
+        check_service(
+            &db,
+            &mut invalid,
+            &current.subscriber_id,
+            &service_id,
+            Some(kind),
+        )
+        .await?;
     }
     let initial = match parsed.initial.clone() {
         Some(v) => v,

@@ -102,7 +102,10 @@ pub async fn replace(
         &thresholds.policy(old.kind),
     )
     .map_err(|rejection| {
-        MeterError::Invalid(Invalid::field("final_0", super::reasons::rejection(&rejection)))
+        MeterError::Invalid(Invalid::field(
+            "final_0",
+            super::reasons::rejection(&rejection),
+        ))
     })?;
     let now = services.clock.now();
     let new = MeterRecord {
@@ -155,9 +158,7 @@ pub async fn replace(
         let mut all = view.readings.clone();
         all.push(record.clone());
         all.sort_by_key(|r| r.date);
-        writes.extend(
-            super::estimates::supersession_writes(&db, old, &all, &record, now).await?,
-        );
+        writes.extend(super::estimates::supersession_writes(&db, old, &all, &record, now).await?);
     }
     match db.transact(writes).await {
         Ok(()) => Ok((removed, new)),

@@ -36,7 +36,7 @@ pub use error::SettingsError;
 pub use fields::Fields;
 pub use logo::{StoredLogo, logo, remove_logo, upload_logo};
 pub use sections::{
-    BrandingSection, LogoRef, MeterReadingsSection, MeterValidationSection, NotificationsSection, PaymentsSection, Section,
-    SectionName, TenantSettings, cap_field,
+    BrandingSection, LogoRef, MeterReadingsSection, MeterValidationSection, NotificationsSection,
+    PaymentsSection, Section, SectionName, TenantSettings, cap_field,
 };
 pub use store::{load, save, save_named};

@@ -7,8 +7,8 @@ use serde_json::Value;
 use super::error::SettingsError;
 use super::fields::Fields;
 use super::sections::{
-    BrandingSection, MeterReadingsSection, MeterValidationSection, NotificationsSection, PaymentsSection, Section,
-    SectionName, TenantSettings,
+    BrandingSection, MeterReadingsSection, MeterValidationSection, NotificationsSection,
+    PaymentsSection, Section, SectionName, TenantSettings,
 };
 use crate::Services;
 use crate::audit::{Audit, Change};

@@ -93,11 +93,7 @@ impl Section for MeterValidationSection {
         {
             invalid.add(
                 "average_months",
-                Reason::new(
-                    "months_range",
-                    "От 1 до 36 месяцев",
-                    "From 1 to 36 months",
-                ),
+                Reason::new("months_range", "От 1 до 36 месяцев", "From 1 to 36 months"),
             );
         }
         let mut caps = Vec::new();
@@ -124,7 +120,10 @@ impl Section for MeterValidationSection {
 
     fn to_fields(&self) -> Fields {
         let mut fields = Fields::new()
-            .with("average_factor", self.average_factor.normalize().to_string())
+            .with(
+                "average_factor",
+                self.average_factor.normalize().to_string(),
+            )
             .with("average_months", self.average_months.to_string());
         for kind in MeterKind::ALL {
             fields = fields.with(&cap_field(kind), self.cap(kind).normalize().to_string());

@@ -96,9 +96,7 @@ impl TenantSettings {
                 SectionName::InvoiceNumbering => read::<InvoiceNumbering>(body, &mut settings),
                 SectionName::Payments => read::<PaymentsSection>(body, &mut settings),
                 SectionName::MeterReadings => read::<MeterReadingsSection>(body, &mut settings),
-                SectionName::MeterValidation => {
-                    read::<MeterValidationSection>(body, &mut settings)
-                }
+                SectionName::MeterValidation => read::<MeterValidationSection>(body, &mut settings),
                 SectionName::Notifications => read::<NotificationsSection>(body, &mut settings),
             }
         }
