@@ -168,6 +168,9 @@ struct Pending {
     extra: Vec<Write>,
 }
 
+/// Tasks reading subscriber partitions at once.
+const PARALLEL_READS: usize = 4;
+
 /// Readings per transaction: the rest of the 100 is the audit record.
 const READINGS_PER_TRANSACTION: usize = MAX_TRANSACTION_ITEMS - 1;
 
@@ -202,13 +205,8 @@ impl Intake {
             .collect();
         wanted.sort_unstable();
         wanted.dedup();
-        let mut partitions = HashMap::with_capacity(wanted.len());
-        for subscriber_id in wanted {
-            partitions.insert(
-                subscriber_id.to_owned(),
-                self.partition(subscriber_id).await?,
-            );
-        }
+        let wanted: Vec<String> = wanted.into_iter().map(str::to_owned).collect();
+        let mut partitions = self.partitions(wanted).await?;
         let mut outcomes = Vec::with_capacity(rows.len());
         let mut pending = Vec::new();
         for (n, row) in rows.iter().enumerate() {
@@ -394,36 +392,33 @@ impl Intake {
         Ok(found)
     }
 
-    /// A subscriber's meters and current readings: one query (paged) over `METER#`..`READING#`.
-    async fn partition(&self, subscriber_id: &str) -> Result<Partition, StoreError> {
-        let (low, high) = keys::meters_and_readings_range();
-        let pk = keys::subscriber_partition(self.db.namespace(), subscriber_id);
-        let mut partition = Partition::default();
-        let mut cursor = None;
-        loop {
-            let query = Query::new(Index::Table, pk.clone())
-                .sort(SortKey::Between(low.clone(), high.clone()))
-                .limit(1000);
-            let page = self.db.query(query, cursor.as_ref()).await?;
-            for item in &page.items {
-                if item.key.sk.starts_with(keys::METER_SORT_PREFIX) {
-                    partition
-                        .meters
-                        .push((MeterRecord::from_item(item)?, item.version));
-                } else if item.key.sk.starts_with(keys::READING_SORT_PREFIX) {
-                    let reading = ReadingRecord::from_item(item)?;
-                    partition
-                        .readings
-                        .entry(reading.meter_id.clone())
-                        .or_default()
-                        .push(reading);
+    /// The partitions of `subscribers`, read by a few tasks at once: the queries are
+    /// independent, the embedded store has several reader connections, and on DynamoDB each
+    /// query is a network round trip.
+    async fn partitions(
+        &self,
+        subscribers: Vec<String>,
+    ) -> Result<HashMap<String, Partition>, StoreError> {
+        let mut partitions = HashMap::with_capacity(subscribers.len());
+        let per_task = subscribers.len().div_ceil(PARALLEL_READS).max(1);
+        let mut tasks = tokio::task::JoinSet::new();
+        for group in subscribers.chunks(per_task) {
+            let db = self.db.clone();
+            let group = group.to_vec();
+            tasks.spawn(async move {
+                let mut read = Vec::with_capacity(group.len());
+                for subscriber_id in group {
+                    let partition = partition(&db, &subscriber_id).await?;
+                    read.push((subscriber_id, partition));
                 }
-            }
-            match page.next {
-                Some(next) => cursor = Some(next),
-                None => return Ok(partition),
-            }
+                Ok::<_, StoreError>(read)
+            });
         }
+        while let Some(done) = tasks.join_next().await {
+            let read = done.map_err(|e| StoreError::Backend(format!("partition read: {e}")))??;
+            partitions.extend(read);
+        }
+        Ok(partitions)
     }
 
     fn audit_write(&self, batch: &[Pending]) -> Write {
@@ -539,5 +534,37 @@ impl Intake {
                 existing: Vec::new(),
             })),
         })
+    }
+}
+
+/// A subscriber's meters and current readings: one query (paged) over `METER#`..`READING#`.
+async fn partition(db: &ScopedDb, subscriber_id: &str) -> Result<Partition, StoreError> {
+    let (low, high) = keys::meters_and_readings_range();
+    let pk = keys::subscriber_partition(db.namespace(), subscriber_id);
+    let mut partition = Partition::default();
+    let mut cursor = None;
+    loop {
+        let query = Query::new(Index::Table, pk.clone())
+            .sort(SortKey::Between(low.clone(), high.clone()))
+            .limit(1000);
+        let page = db.query(query, cursor.as_ref()).await?;
+        for item in &page.items {
+            if item.key.sk.starts_with(keys::METER_SORT_PREFIX) {
+                partition
+                    .meters
+                    .push((MeterRecord::from_item(item)?, item.version));
+            } else if item.key.sk.starts_with(keys::READING_SORT_PREFIX) {
+                let reading = ReadingRecord::from_item(item)?;
+                partition
+                    .readings
+                    .entry(reading.meter_id.clone())
+                    .or_default()
+                    .push(reading);
+            }
+        }
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => return Ok(partition),
+        }
     }
 }
