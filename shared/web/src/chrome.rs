@@ -325,15 +325,26 @@ mod tests {
         let nav = navigation(TENANT_NAV, Lang::Ru, "/roles/42", |p| admin.allows(p));
         assert_eq!(
             labels(&nav),
-            ["Главная", "Услуги", "Журнал", "Пользователи", "Настройки"]
+            [
+                "Главная",
+                "Абоненты",
+                "Услуги",
+                "Счётчики",
+                "Журнал",
+                "Пользователи",
+                "Настройки"
+            ]
         );
         assert!(
-            nav[3].active && !nav[0].active && !nav[1].active,
+            nav[5].active && !nav[0].active && !nav[1].active,
             "roles belong to the users section"
         );
-        assert_eq!(nav[3].href, "/users");
+        assert_eq!(nav[5].href, "/users");
         let nav = navigation(TENANT_NAV, Lang::En, "/", |p| viewer.allows(p));
-        assert_eq!(labels(&nav), ["Dashboard", "Services"]);
+        assert_eq!(
+            labels(&nav),
+            ["Dashboard", "Subscribers", "Services", "Meters"]
+        );
         assert!(nav[0].active);
 
         let only_keys = PermissionSet::new([Permission::new(Resource::ApiKeys, Action::Read)]);
