@@ -272,7 +272,7 @@ async fn every_rejection_has_its_typed_reason_and_flags_are_stored() {
             json!(["9"]),
             "reading_decreasing",
             "values[0]",
-            "значение 1: 9 меньше предыдущего показания 10 и не похоже на переход через ноль",
+            "Значение 1: 9 меньше предыдущего показания 10 и не похоже на переход через ноль",
         ),
         (
             future.as_str(),
@@ -300,14 +300,14 @@ async fn every_rejection_has_its_typed_reason_and_flags_are_stored() {
             json!(["12"]),
             "reading_conflicts_with_later",
             "values[0]",
-            "значение 1: больше более позднего показания 10 от 20.03.2026",
+            "Значение 1: больше более позднего показания 10 от 20.03.2026",
         ),
         (
             "2026-04-20",
             json!(["100000"]),
             "reading_too_many_digits",
             "values[0]",
-            "значение 1: не помещается на табло счётчика (5 цифр до запятой)",
+            "Значение 1: не помещается на табло счётчика (5 цифр до запятой)",
         ),
     ];
     for (date, values, code, field, message) in cases {
@@ -338,7 +338,7 @@ async fn every_rejection_has_its_typed_reason_and_flags_are_stored() {
         .await;
     assert_eq!(
         english.field_message("values[0]").as_deref(),
-        Some("value 0 is below the previous reading 10 and is not a rollover")
+        Some("value 1: 9 is below the previous reading 10 and is not a rollover")
     );
     // Wrong zone count and text in numbers: field errors before validation.
     let zones = m.reading(&id, "2026-04-20", json!(["1", "2"])).await;

@@ -16,7 +16,7 @@ fn date(day: chrono::NaiveDate) -> String {
 
 /// The zone's name in a reading ("значение" for a single-zone meter).
 fn zone_ru(zone: usize) -> String {
-    format!("значение {}", zone + 1)
+    format!("Значение {}", zone + 1)
 }
 
 pub fn rejection(rejection: &Rejection) -> Reason {
@@ -71,7 +71,37 @@ pub fn rejection(rejection: &Rejection) -> Reason {
                 .join(" / ")
         ),
     };
-    Reason::new(rejection.code(), ru, rejection.to_string())
+    Reason::new(rejection.code(), ru, english(rejection))
+}
+
+/// The English words, zones counted from 1 as people count them.
+fn english(rejection: &Rejection) -> String {
+    match rejection {
+        Rejection::Negative { zone } => format!("value {} is negative", zone + 1),
+        Rejection::TooManyDigits { zone, digits } => {
+            format!("value {} does not fit the dial ({digits} digits)", zone + 1)
+        }
+        Rejection::Decreasing {
+            zone,
+            previous,
+            value,
+        } => format!(
+            "value {}: {} is below the previous reading {} and is not a rollover",
+            zone + 1,
+            value.normalize(),
+            previous.normalize()
+        ),
+        Rejection::ConflictsWithLater {
+            zone,
+            later,
+            later_date,
+        } => format!(
+            "value {} is above the later reading {} of {later_date}",
+            zone + 1,
+            later.normalize()
+        ),
+        other => other.to_string(),
+    }
 }
 
 pub fn flag(flag: &Flag) -> Reason {
