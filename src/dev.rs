@@ -73,8 +73,8 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Gives the `demo` tenant, once it is registered, its buildings and ~200 subscribers. Safe on
-/// every start: a second run changes nothing.
+/// Gives the `demo` tenant, once it is registered, its buildings, ~200 subscribers and 20 water
+/// meters with a year of readings. Safe on every start: a second run changes nothing.
 async fn seed_demo_subscribers(services: &Services) {
     let Ok(demo) = crm_domain::TenantId::parse("demo") else {
         return;
@@ -95,6 +95,11 @@ async fn seed_demo_subscribers(services: &Services) {
         ),
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "seeding the demo subscribers failed"),
+    }
+    match crm_app::meters::demo::seed_demo(services, &demo).await {
+        Ok(0) => {}
+        Ok(created) => tracing::info!(meters = created, "demo meters seeded"),
+        Err(e) => tracing::warn!(error = %e, "seeding the demo meters failed"),
     }
 }
 

@@ -978,3 +978,64 @@ async fn roles_and_tenants_are_kept_apart() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn demo_meters_are_seeded_once_with_a_year_of_readings() {
+    let world = World::with_tenant("demo").await;
+    let services = world.services();
+    let tenant = &world.tenant;
+    let audit = Audit::system("seed");
+    let cx = crm_app::catalog::services::Context {
+        audit: &audit,
+        ids: services.ids.as_ref(),
+        now: services.clock.now(),
+    };
+    crm_app::catalog::demo::usual_services(&services.db.tenant(tenant), &cx)
+        .await
+        .unwrap();
+    crm_app::subscribers::demo::seed_demo(services, tenant)
+        .await
+        .unwrap();
+    assert_eq!(
+        crm_app::meters::demo::seed_demo(services, tenant)
+            .await
+            .unwrap(),
+        20
+    );
+    assert_eq!(
+        crm_app::meters::demo::seed_demo(services, tenant)
+            .await
+            .unwrap(),
+        0
+    );
+    let expired = world
+        .admin
+        .get("/api/v1/meters/verification-due?expired=true")
+        .await
+        .json();
+    assert_eq!(expired["items"].as_array().unwrap().len(), 1);
+    let active = world.admin.get("/api/v1/meters?limit=100").await.json();
+    let rollover = active["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["serial"] == "ДЕМО-ХВ-0005")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let history = world
+        .admin
+        .get(&format!("/api/v1/meters/{rollover}/readings"))
+        .await
+        .json();
+    let items = history["items"].as_array().unwrap();
+    // Twelve months less the missing ones, all stored: the dial wrapped from 99,960.
+    assert!(items.len() >= 9 && items.len() < 12, "{}", items.len());
+    assert!(
+        items
+            .iter()
+            .any(|r| r["values"][0].as_str().unwrap().len() < 4),
+        "no rollover: {history}"
+    );
+}

@@ -6,6 +6,7 @@
 //! import, goes through the domain's `validate`; a correction keeps the earlier version. Every
 //! change writes its audit record in the same transaction.
 
+pub mod demo;
 pub mod estimates;
 pub mod input;
 pub mod intake;
