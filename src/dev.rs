@@ -120,13 +120,9 @@ async fn seed_demo_meters(services: &Services) {
     let Ok(demo) = crm_domain::TenantId::parse("demo") else {
         return;
     };
-    match crm_app::meters::demo::seed_demo_meters(services, &demo).await {
-        Ok(report) if report.meters_created > 0 => tracing::info!(
-            meters = report.meters_created,
-            readings = report.readings_created,
-            "demo meters seeded"
-        ),
-        Ok(_) => {}
+    match crm_app::meters::demo::seed_demo(services, &demo).await {
+        Ok(0) => {}
+        Ok(created) => tracing::info!(meters = created, "demo meters seeded"),
         Err(e) => tracing::warn!(error = %e, "seeding the demo meters failed"),
     }
 }

@@ -29,6 +29,7 @@ struct Victim {
     session_id: String,
     subscriber_id: String,
     building_id: String,
+    meter_id: String,
     mail_id: String,
     estimation_job_id: String,
 }
@@ -108,6 +109,7 @@ async fn victim(platform: &Platform) -> Victim {
     )
     .await
     .expect("subscriber");
+    let meter_id = victim_meter(services, &tenant, &subscriber.id).await;
     let mail_id = services
         .mailer
         .outbox_in(&crm_app::mail::OutboxScope::Tenant(tenant.clone()), 1)
@@ -126,6 +128,7 @@ async fn victim(platform: &Platform) -> Victim {
         estimation_job_id: "bravo-estimation".into(),
         subscriber_id: subscriber.id,
         building_id: building.id,
+        meter_id,
         tenant,
         mail_id,
         user_id: admin.id,
@@ -136,6 +139,72 @@ async fn victim(platform: &Platform) -> Victim {
         invitation_token: token,
         session_id,
     }
+}
+
+/// A meter of B's subscriber with one reading, stored as the registry stores it.
+async fn victim_meter(
+    services: &crm_app::Services,
+    tenant: &TenantId,
+    subscriber_id: &str,
+) -> String {
+    use crm_app::meters::{MeterRecord, MeterStatus, ReadingRecord};
+    use crm_app::store::{Body, Condition, Item, Put, Write};
+    let db = services.db.tenant(tenant);
+    let ns = db.namespace().clone();
+    let now = services.clock.now();
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let meter = MeterRecord {
+        id: services.ids.new_id(),
+        subscriber_id: subscriber_id.to_owned(),
+        service_id: "water".into(),
+        serial: "BRAVO-1".into(),
+        kind: crm_domain::meter::MeterKind::ColdWater,
+        installed_on: day("2026-01-10"),
+        initial: vec![rust_decimal::Decimal::ZERO],
+        digits: 5,
+        multiplier: rust_decimal::Decimal::ONE,
+        verification_due: Some(day("2030-01-01")),
+        seal: None,
+        status: MeterStatus::Active,
+        removed_on: None,
+        replaced_by: None,
+        replaces: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let reading = ReadingRecord {
+        meter_id: meter.id.clone(),
+        date: day("2026-02-20"),
+        values: vec![rust_decimal::Decimal::TEN],
+        source: crm_domain::meter::ReadingSource::Operator,
+        version_no: 1,
+        advance: vec![rust_decimal::Decimal::TEN],
+        flags: Vec::new(),
+        entered_by: "test".into(),
+        entered_at: now,
+    };
+    let mut locator = Body::new();
+    locator.insert("subscriber_id".into(), json!(subscriber_id));
+    let put = |item| {
+        Write::Put(Put {
+            item,
+            condition: Condition::MustNotExist,
+        })
+    };
+    db.transact(vec![
+        put(meter.to_item(&ns)),
+        put(Item::new(
+            crm_app::keys::meter_locator(&ns, &meter.id),
+            locator,
+        )),
+        put(Item::new(
+            crm_app::keys::reading(&ns, subscriber_id, &meter.id, reading.date),
+            crm_app::meters::records::reading_body(&reading),
+        )),
+    ])
+    .await
+    .expect("meter");
+    meter.id
 }
 
 /// B's id for a route's parameter, by the resource the path names.
@@ -155,6 +224,8 @@ fn guessed_id<'a>(route: &RouteAccess, victim: &'a Victim) -> &'a str {
         &victim.subscriber_id
     } else if path.starts_with("/buildings/") {
         &victim.building_id
+    } else if path.starts_with("/meters/") {
+        &victim.meter_id
     } else if path.starts_with("/outbox/") {
         &victim.mail_id
     } else if path.starts_with("/meters/estimates/jobs/") {

@@ -1,7 +1,7 @@
 //! Estimation of missing meter readings (Decree 354 p. 59-61): the average window, the limit
 //! then the norm, expired verification, idempotent runs, supersession by a real reading, the
-//! consumption billing reads, the job through the billing queue, tenant isolation, and the
-//! demo seed.
+//! consumption billing reads, the job through the billing queue and tenant isolation (the demo
+//! meters are tested in meters.rs).
 
 use std::time::Duration;
 
@@ -629,108 +629,5 @@ async fn another_tenants_meters_are_never_estimated_or_read() {
     assert_ne!(
         keys::estimate(&Namespace::tenant(&other), &sub, "m1", "2025-08"),
         keys::estimate(&Namespace::tenant(&world.tenant), &sub, "m1", "2025-08")
-    );
-}
-
-#[tokio::test]
-async fn the_demo_seed_gives_a_year_of_readings_with_rollovers_gaps_and_an_expired_meter() {
-    let platform = crate::support::embedded::Platform::start().await;
-    let services = &platform.services;
-    crm_app::demo::seed_dev(services, 3000)
-        .await
-        .expect("demo tenant");
-    let demo = TenantId::parse("demo").unwrap();
-    crm_app::subscribers::demo::seed_demo(services, &demo)
-        .await
-        .expect("demo subscribers");
-    let first = crm_app::meters::demo::seed_demo_meters(services, &demo)
-        .await
-        .expect("meters");
-    assert_eq!(first.meters_created, 30, "{first:?}");
-    let again = crm_app::meters::demo::seed_demo_meters(services, &demo)
-        .await
-        .expect("again");
-    assert_eq!(
-        (
-            again.meters_created,
-            again.readings_created,
-            again.subscribers_skipped
-        ),
-        (0, 0, 12)
-    );
-
-    let db = services.db.tenant(&demo);
-    let last = BillingMonth::of(crm_app::catalog::today(services.clock.now())).previous();
-    let pattern = crm_app::subscribers::numbering::pattern(&db).await.unwrap();
-    let mut all = Vec::new();
-    for n in 1..=12 {
-        let number = pattern.format(n).unwrap();
-        let (subscriber, _) = crm_app::subscribers::find_by_account_number(&db, &number)
-            .await
-            .unwrap()
-            .expect("demo subscriber");
-        all.push((
-            subscriber.id.clone(),
-            subscriber_meters(&db, &subscriber.id).await.unwrap(),
-        ));
-    }
-    // Twelve monthly readings up to last month.
-    let (_, first_sub) = &all[0];
-    let hvs = &first_sub
-        .meters
-        .iter()
-        .find(|(m, _)| m.kind == MeterKind::ColdWater)
-        .unwrap()
-        .0;
-    let readings = first_sub.readings_of(&hvs.id);
-    assert_eq!(readings.len(), 12);
-    assert_eq!(BillingMonth::of(readings[11].date), last);
-    // Dials that wrapped at their capacity.
-    let rollovers = all
-        .iter()
-        .flat_map(|(_, found)| {
-            found.meters.iter().map(move |(m, _)| {
-                let r = found.readings_of(&m.id);
-                r.windows(2)
-                    .filter(|w| w[1].values[0] < w[0].values[0])
-                    .count()
-            })
-        })
-        .sum::<usize>();
-    assert!(rollovers >= 2, "{rollovers}");
-    // Missing months: someone with only ten readings.
-    assert!(all.iter().any(|(_, f)| {
-        f.meters
-            .iter()
-            .any(|(m, _)| f.readings_of(&m.id).len() == 10)
-    }));
-    // One meter past its verification.
-    let expired: Vec<&MeterRecord> = all
-        .iter()
-        .flat_map(|(_, f)| f.meters.iter().map(|(m, _)| m))
-        .filter(|m| m.verification_due.is_some_and(|due| due < last.first_day()))
-        .collect();
-    assert_eq!(expired.len(), 1);
-
-    // Estimation of last month has work: the silent subscribers and the expired meter.
-    let run = run(services, &demo, &last.to_string()).await;
-    assert!(
-        run.counts.get("average").copied().unwrap_or(0) >= 4,
-        "{:?}",
-        run.counts
-    );
-    assert!(
-        run.counts.get("covered").copied().unwrap_or(0) >= 20,
-        "{:?}",
-        run.counts
-    );
-    let expired_estimates = subscriber_meters(&db, &expired[0].subscriber_id)
-        .await
-        .unwrap()
-        .estimates;
-    assert!(
-        expired_estimates
-            .iter()
-            .any(|(e, _)| e.meter_id == expired[0].id)
     );
 }

@@ -18,6 +18,7 @@ mod functions;
 mod imports;
 mod infra;
 mod mail_conformance;
+mod meters;
 mod outbox;
 mod queue_conformance;
 mod readme;

@@ -18,6 +18,7 @@ mod layout;
 mod links_api;
 mod links_bulk;
 mod links_pages;
+mod meters;
 mod outbox;
 mod platform;
 mod roles;
@@ -62,7 +63,7 @@ pub const DOCS_PATH: &str = "/api/v1/docs";
         (name = "jobs", description = "Background jobs' progress"),
         (name = "subscribers", description = "Personal accounts: search, filters, changes, status, history, export"),
         (name = "buildings", description = "Buildings that group subscribers' premises"),
-        (name = "meters", description = "Meters, readings and consumption estimated without readings")
+        (name = "meters", description = "Meters, their readings (validated, versioned), replacement, verification dates, consumption, estimates of missing readings")
     )
 )]
 struct ApiDoc;
@@ -88,6 +89,7 @@ fn routes() -> AccessRouter<Services> {
     let routes = links_pages::routes(routes);
     let routes = subscribers::routes(routes);
     let routes = buildings::routes(routes);
+    let routes = meters::routes(routes);
     let routes = estimates_api::routes(routes);
     let routes = estimates_pages::routes(routes);
     exports::routes(routes)

@@ -23,6 +23,7 @@ pub struct SettingsView {
     pub invoice_numbering: NumberingView,
     pub payments: PaymentsBody,
     pub meter_readings: MeterReadingsBody,
+    pub meter_validation: MeterValidationBody,
     pub meter_estimation: MeterEstimationBody,
     pub notifications: NotificationsBody,
 }
@@ -86,6 +87,20 @@ pub struct MeterReadingsBody {
     pub to_day: u8,
 }
 
+/// `PUT /api/v1/settings/meter_validation`: when an accepted reading is flagged for review.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MeterValidationBody {
+    /// A monthly consumption above this multiple of the recent average is flagged (decimal).
+    #[schema(example = "10")]
+    pub average_factor: String,
+    /// Months the average is taken over, 1..=36.
+    pub average_months: u32,
+    /// Monthly cap per zone by meter kind (`cap_cold_water`, `cap_hot_water`,
+    /// `cap_electricity`, `cap_electricity_two_zone`, `cap_electricity_three_zone`, `cap_heat`,
+    /// `cap_gas`); on input, a missing one keeps the kind's default.
+    pub caps: std::collections::BTreeMap<String, String>,
+}
+
 /// `PUT /api/v1/settings/meter_estimation`: estimating missing readings (Decree 354 p. 59-60).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MeterEstimationBody {
@@ -116,6 +131,7 @@ pub enum SectionBody {
     InvoiceNumbering(NumberingBody),
     Payments(PaymentsBody),
     MeterReadings(MeterReadingsBody),
+    MeterValidation(MeterValidationBody),
     MeterEstimation(MeterEstimationBody),
     Notifications(NotificationsBody),
 }
@@ -145,6 +161,23 @@ pub fn view(settings: &TenantSettings, year: i32) -> SettingsView {
         meter_readings: MeterReadingsBody {
             from_day: settings.meter_readings.from_day(),
             to_day: settings.meter_readings.to_day(),
+        },
+        meter_validation: MeterValidationBody {
+            average_factor: settings
+                .meter_validation
+                .average_factor
+                .normalize()
+                .to_string(),
+            average_months: settings.meter_validation.average_months,
+            caps: crm_domain::meter::MeterKind::ALL
+                .iter()
+                .map(|k| {
+                    (
+                        settings::cap_field(*k),
+                        settings.meter_validation.cap(*k).normalize().to_string(),
+                    )
+                })
+                .collect(),
         },
         meter_estimation: MeterEstimationBody {
             average_months: settings.meter_estimation.average_months,
@@ -211,12 +244,13 @@ pub async fn get_settings(
 }
 
 /// Replaces one section: `branding`, `invoice_numbering`, `payments`, `meter_readings`,
-/// `meter_estimation` or `notifications`. The change is audited with its field-by-field difference.
+/// `meter_validation`, `meter_estimation` or `notifications` (`meter_validation` takes
+/// `average_factor`, `average_months` and `cap_<kind>` fields). The change is audited with its field-by-field difference.
 #[utoipa::path(
     put,
     path = "/api/v1/settings/{section}",
     tag = "settings",
-    params(("section" = String, Path, description = "branding, invoice_numbering, payments, meter_readings, meter_estimation, notifications")),
+    params(("section" = String, Path, description = "branding, invoice_numbering, payments, meter_readings, meter_validation, meter_estimation, notifications")),
     request_body = SectionBody,
     responses(
         (status = 200, description = "Saved; all settings", body = SettingsView),

@@ -107,6 +107,40 @@ async fn page(
         saved.meter_estimation.to_fields(),
     );
     let o = values(SectionName::Notifications, saved.notifications.to_fields());
+    let v = values(
+        SectionName::MeterValidation,
+        saved.meter_validation.to_fields(),
+    );
+    let mut validation_fields = vec![
+        Field::text(
+            t,
+            "average_factor",
+            lang.pick(
+                "Во сколько раз выше среднего — на проверку",
+                "Flag above this multiple of the average",
+            ),
+        )
+        .value(v.get("average_factor")),
+        Field::input(
+            t,
+            "number",
+            "average_months",
+            lang.pick("Среднее за месяцев", "Average over months"),
+        )
+        .value(v.get("average_months")),
+    ];
+    for kind in crm_domain::meter::MeterKind::ALL {
+        let name = settings::cap_field(kind);
+        validation_fields.push(
+            Field::text(
+                t,
+                &name,
+                crm_app::meters::reasons::kind_name(kind, lang == crm_web::i18n::Lang::Ru),
+            )
+            .value(v.get(&name))
+            .hint(lang.pick("Предел расхода в месяц на зону", "Monthly cap per zone")),
+        );
+    }
     let number = |name: &str, label: &'static str, value: &str| {
         Field::input(t, "number", name, label).value(value)
     };
@@ -154,6 +188,12 @@ async fn page(
                 number("to_day", st.to_day, m.get("to_day")).hint(st.window_hint),
             ],
             errors_of(SectionName::MeterReadings),
+            t,
+        ),
+        section_form::<settings::MeterValidationSection>(
+            lang.pick("Проверка показаний", "Reading checks"),
+            validation_fields,
+            errors_of(SectionName::MeterValidation),
             t,
         ),
         section_form::<settings::MeterEstimationSection>(

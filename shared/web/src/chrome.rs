@@ -52,6 +52,11 @@ pub static TENANT_NAV: &[NavSection<Permission>] = &[
         links: &[("/services", read(Resource::Services))],
     },
     NavSection {
+        ru: "Счётчики",
+        en: "Meters",
+        links: &[("/meters", read(Resource::Meters))],
+    },
+    NavSection {
         ru: "Журнал",
         en: "Audit log",
         links: &[("/audit", read(Resource::Audit))],
@@ -324,6 +329,7 @@ mod tests {
                 "Главная",
                 "Абоненты",
                 "Услуги",
+                "Счётчики",
                 "Журнал",
                 "Пользователи",
                 "Настройки"
@@ -335,7 +341,10 @@ mod tests {
             "roles belong to the users section"
         );
         let nav = navigation(TENANT_NAV, Lang::En, "/", |p| viewer.allows(p));
-        assert_eq!(labels(&nav), ["Dashboard", "Subscribers", "Services"]);
+        assert_eq!(
+            labels(&nav),
+            ["Dashboard", "Subscribers", "Services", "Meters"]
+        );
         assert!(nav[0].active);
 
         let only_keys = PermissionSet::new([Permission::new(Resource::ApiKeys, Action::Read)]);

@@ -377,6 +377,8 @@ struct CardContent {
     services_empty: EmptyState,
     balance_empty: EmptyState,
     meters_empty: EmptyState,
+    meters: Vec<crate::meters::pages::MeterLine>,
+    meters_title: &'static str,
     invoices_empty: EmptyState,
     payments_empty: EmptyState,
     history: crm_web::ui::history::History,
@@ -425,9 +427,25 @@ async fn card(
         Ok(found) => found,
         Err(e) => return format.respond(Problem::from(e)),
     };
+    let may = |resource, action| {
+        context
+            .principal
+            .as_ref()
+            .is_some_and(|p| p.allows(Permission::new(resource, action)))
+    };
+    let meters = if may(Resource::Meters, Action::Read) {
+        match crate::meters::pages::subscriber_meter_lines(&db, &id, lang).await {
+            Ok(lines) => lines,
+            Err(e) => return format.respond(Problem::from(e)),
+        }
+    } else {
+        Vec::new()
+    };
+    let add_meter = may(Resource::Meters, Action::Create)
+        .then(|| format!("{}?subscriber_id={id}", crate::meters::pages::NEW));
     let chrome = tenant_chrome(chrome, &context, &services).await;
     let csrf = chrome.csrf_token.clone();
-    let content = card_content(CardParts {
+    let mut content = card_content(CardParts {
         s,
         lang,
         subscriber: &subscriber,
@@ -438,6 +456,13 @@ async fn card(
         can_update: allows(&context, Action::Update),
         csrf,
     });
+    content.meters = meters;
+    if let Some(href) = add_meter {
+        content.meters_empty = content.meters_empty.action(
+            crate::meters::pages::tx(lang, "Добавить счётчик", "Add a meter"),
+            href,
+        );
+    }
     let title = format!(
         "{} · {}",
         subscriber.display_name(),
@@ -596,6 +621,8 @@ fn card_content(parts: CardParts<'_>) -> CardContent {
         services_empty: EmptyState::new(s.services_empty_title, s.services_empty_text),
         balance_empty: EmptyState::new(s.balance_empty_title, s.balance_empty_text),
         meters_empty: EmptyState::new(s.meters_empty_title, s.meters_empty_text),
+        meters: Vec::new(),
+        meters_title: crate::meters::pages::tx(lang, "Последнее показание", "Last reading"),
         invoices_empty: EmptyState::new(s.invoices_empty_title, s.invoices_empty_text),
         payments_empty: EmptyState::new(s.payments_empty_title, s.payments_empty_text),
         history: history_view(s, lang, records),

@@ -106,3 +106,23 @@ pub fn estimates_of_month(
 pub fn estimates_of_month_partition(namespace: &Namespace, month: &str) -> String {
     namespace.pk(&["ESTIMATES", month])
 }
+
+/// Where a meter lives: its body names the subscriber, so a meter is found by its id alone
+/// (`/meters/{id}`) with one get before the meter itself.
+pub fn meter_locator(namespace: &Namespace, meter_id: &str) -> Key {
+    namespace.key(&["METER", meter_id], "LOCATOR")
+}
+
+/// Sort-key range of a subscriber's partition holding its meters and current readings (and
+/// the profile between them), for one query per subscriber: `METER#` .. `READING#<max>`.
+pub fn meters_and_readings_range() -> (String, String) {
+    (
+        METER_SORT_PREFIX.to_owned(),
+        format!("{READING_SORT_PREFIX}\u{10FFFF}"),
+    )
+}
+
+/// Sort-key prefix of a reading's earlier versions.
+pub fn reading_versions_prefix(meter_id: &str, date: NaiveDate) -> String {
+    format!("READING_V#{meter_id}#{}#", date.format("%Y-%m-%d"))
+}

@@ -1,319 +1,143 @@
-//! Meters and a year of readings for the demo tenant's first subscribers (`crm dev`), so the
-//! estimation has something to do: cold and hot water for each, a day/night electricity meter
-//! for every other one, readings on the 20th of the twelve months up to last month, a few dials
-//! that wrap at their capacity, a few subscribers who sent nothing for the last two months,
-//! and one hot-water meter whose verification ran out four months ago.
-//!
-//! Safe on every start: meters have fixed ids and are written on "must not exist" with their
-//! readings and the audit record in one transaction, so a subscriber already seeded is skipped.
+//! Demo meters for `crm dev`: a cold-water meter with a year of monthly readings for the first
+//! demo subscribers, with a rollover, a few missing months and an expired verification, so the
+//! meter pages have something to show. Safe on every start: a meter whose serial exists is
+//! left as it is.
 
 use chrono::{Datelike, Duration, NaiveDate};
 use crm_domain::TenantId;
-use crm_domain::meter::{Flag, MeterKind, ReadingSource, advance};
-use crm_domain::period::BillingMonth;
+use crm_domain::billing::catalog::ServiceCode;
+use crm_domain::meter::ReadingSource;
 use rust_decimal::Decimal;
-use serde_json::json;
+use serde_json::Value;
 
-use super::records::{MeterRecord, MeterStatus, ReadingRecord, reading_body};
+use super::MeterError;
+use super::input::MeterInput;
+use super::intake::{Intake, IntakeRow, MeterRef};
+use super::registry;
 use crate::Services;
-use crate::audit::{Audit, Change};
+use crate::audit::Audit;
 use crate::catalog::links::{self, LinkDraft};
 use crate::catalog::services::Context;
-use crate::catalog::{CatalogError, demo as catalog_demo};
 use crate::keys;
-use crate::store::{Body, Condition, Item, Put, StoreError, Write};
-use crate::subscribers::{self, numbering};
+use crate::store::{Index, Query};
+use crate::subscribers::Subscriber;
 
-/// Demo subscribers (by account number, from the first) that get meters.
-pub const DEMO_METERED_SUBSCRIBERS: u64 = 12;
-/// Months of readings, up to last month.
-pub const DEMO_MONTHS: u32 = 12;
+const DEMO_METERS: u32 = 20;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct DemoMetersReport {
-    pub meters_created: u64,
-    pub readings_created: u64,
-    pub subscribers_skipped: u64,
+fn serial(n: u32) -> String {
+    format!("ДЕМО-ХВ-{n:04}")
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum DemoMetersError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("demo links: {0}")]
-    Catalog(#[from] CatalogError),
+/// Day 20 of the month `back` months before `today`'s.
+fn month_day(today: NaiveDate, back: u32) -> NaiveDate {
+    let months = today.year() * 12 + today.month0() as i32 - back as i32;
+    NaiveDate::from_ymd_opt(months.div_euclid(12), months.rem_euclid(12) as u32 + 1, 20)
+        .unwrap_or(today)
 }
 
-/// One demo meter: what kind, which service code, its dial and its story.
-struct Plan {
-    suffix: &'static str,
-    service_code: &'static str,
-    kind: MeterKind,
-    /// Monthly advance per zone, before the small monthly variation.
-    monthly: &'static [u32],
-}
-
-const PLANS: [Plan; 3] = [
-    Plan {
-        suffix: "hvs",
-        service_code: "ХВС",
-        kind: MeterKind::ColdWater,
-        monthly: &[6],
-    },
-    Plan {
-        suffix: "gvs",
-        service_code: "ГВС",
-        kind: MeterKind::HotWater,
-        monthly: &[4],
-    },
-    Plan {
-        suffix: "el",
-        service_code: "ЭЛ",
-        kind: MeterKind::ElectricityTwoZone,
-        monthly: &[150, 60],
-    },
-];
-
-/// Digits of every demo dial: 5, so a dial started near 99 999 wraps within the year.
-const DIGITS: u32 = 5;
-
-pub async fn seed_demo_meters(
-    services: &Services,
-    tenant: &TenantId,
-) -> Result<DemoMetersReport, DemoMetersError> {
+/// Creates the demo meters that are missing; returns how many were created.
+pub async fn seed_demo(services: &Services, tenant: &TenantId) -> Result<u32, MeterError> {
     let db = services.db.tenant(tenant);
     let audit = Audit::system("demo");
-    let now = services.clock.now();
-    let last = BillingMonth::of(crate::catalog::today(now)).previous();
-    let mut first = last;
-    for _ in 1..DEMO_MONTHS {
-        first = first.previous();
-    }
-    // Installed in the month before the first month of readings.
-    let installed_on = first.first_day() + Duration::days(9);
-    let mut report = DemoMetersReport::default();
-    let cx = Context {
-        audit: &audit,
-        ids: services.ids.as_ref(),
-        now,
+    let Ok(code) = ServiceCode::parse("ХВС") else {
+        return Ok(0);
     };
-    let mut service_ids = Vec::new();
-    for plan in &PLANS {
-        match catalog_demo::existing(&db, plan.service_code).await? {
-            Some(service) => service_ids.push(service.id),
-            None => return Ok(report),
-        }
-    }
-    let pattern = numbering::pattern(&db).await?;
-    for n in 0..DEMO_METERED_SUBSCRIBERS {
-        let Some(number) = pattern.format(n + 1) else {
-            break;
-        };
-        let Some((subscriber, _)) = subscribers::find_by_account_number(&db, &number).await? else {
+    let Some(water) = db
+        .get(&keys::service_code(db.namespace(), &code.normalised()))
+        .await?
+        .and_then(|item| {
+            item.body
+                .get("service_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+    else {
+        return Ok(0);
+    };
+    let first = db
+        .query(
+            Query::new(
+                Index::Gsi1,
+                keys::subscribers_by_account_partition(db.namespace()),
+            )
+            .limit(DEMO_METERS),
+            None,
+        )
+        .await?;
+    let today = crate::subscribers::today(services, tenant).await;
+    let installed = month_day(today, 13) - Duration::days(10);
+    let mut rows = Vec::new();
+    let mut created = 0;
+    for (n, item) in (0u32..).zip(&first.items) {
+        let subscriber = Subscriber::from_item(item)?;
+        if registry::find_by_serial(&db, &serial(n)).await?.is_some() {
             continue;
-        };
-        let first_meter = keys::meter(db.namespace(), &subscriber.id, &meter_id(&number, "hvs"));
-        if db.get(&first_meter).await?.is_some() {
-            report.subscribers_skipped += 1;
-            continue;
         }
-        let linked = links::of_subscriber(&db, &subscriber.id).await?;
-        let mut writes = Vec::new();
-        let mut seeded = Vec::new();
-        for (p, (plan, service_id)) in PLANS.iter().zip(&service_ids).enumerate() {
-            // Electricity for every other subscriber only.
-            if plan.kind == MeterKind::ElectricityTwoZone && n % 2 == 1 {
+        let linked = links::of_subscriber(&db, &subscriber.id)
+            .await
+            .map_err(|e| MeterError::Store(crate::store::StoreError::Backend(e.to_string())))?
+            .iter()
+            .any(|l| l.service_id == water);
+        if !linked {
+            let cx = Context {
+                audit: &audit,
+                ids: services.ids.as_ref(),
+                now: services.clock.now(),
+            };
+            let draft = LinkDraft {
+                valid_from: Some(installed.to_string()),
+                ..LinkDraft::default()
+            };
+            if links::attach(&db, &cx, &subscriber.id, &water, &draft)
+                .await
+                .is_err()
+            {
                 continue;
             }
-            if !linked.iter().any(|l| &l.service_id == service_id) {
-                let draft = LinkDraft {
-                    valid_from: Some(first.previous().first_day().to_string()),
-                    ..LinkDraft::default()
-                };
-                links::attach(&db, &cx, &subscriber.id, service_id, &draft).await?;
-            }
-            let meter = demo_meter(
-                &number,
-                &subscriber.id,
-                service_id,
-                plan,
-                n,
-                p,
-                installed_on,
-                last,
-            );
-            let readings = demo_readings(&meter, plan, n, first, last, now);
-            writes.push(Write::Put(Put {
-                item: meter.to_item(db.namespace()),
-                condition: Condition::MustNotExist,
-            }));
-            let mut sentinel = Body::new();
-            sentinel.insert("meter_id".into(), json!(meter.id));
-            sentinel.insert("subscriber_id".into(), json!(subscriber.id));
-            writes.push(Write::Put(Put {
-                item: Item::new(keys::meter_serial(db.namespace(), &meter.serial), sentinel),
-                condition: Condition::MustNotExist,
-            }));
-            for reading in &readings {
-                writes.push(Write::Put(Put {
-                    item: Item::new(
-                        keys::reading(db.namespace(), &subscriber.id, &meter.id, reading.date),
-                        reading_body(reading),
-                    ),
-                    condition: Condition::MustNotExist,
-                }));
-            }
-            report.meters_created += 1;
-            report.readings_created += readings.len() as u64;
-            seeded.push(
-                json!({"meter_id": meter.id, "serial": meter.serial, "readings": readings.len()}),
-            );
         }
-        let after = json!({ "meters": seeded });
-        let (_, record) = audit.record(
-            db.namespace(),
-            services.ids.new_id(),
-            now,
-            &Change {
-                action: "meter.demo_seed",
-                entity_type: subscribers::ENTITY,
-                entity_id: &subscriber.id,
-                before: None,
-                after: Some(&after),
-            },
-        );
-        writes.push(record);
-        db.transact(writes).await?;
-    }
-    Ok(report)
-}
-
-/// Stable ids, so a second start finds what the first wrote.
-fn meter_id(number: &crm_domain::subscriber::AccountNumber, suffix: &str) -> String {
-    let digits: String = number
-        .as_str()
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect();
-    format!("demo-{digits}-{suffix}")
-}
-
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one call site, each a plain value"
-)]
-fn demo_meter(
-    number: &crm_domain::subscriber::AccountNumber,
-    subscriber_id: &str,
-    service_id: &str,
-    plan: &Plan,
-    n: u64,
-    p: usize,
-    installed_on: NaiveDate,
-    last: BillingMonth,
-) -> MeterRecord {
-    let zones = plan.kind.value_count();
-    // Every fifth subscriber's dials start near their end and wrap during the year.
-    let start = if n % 5 == 2 {
-        99_950
-    } else {
-        100 + 37 * n as u32 + 11 * p as u32
-    };
-    // Subscriber 4's hot water: verification ran out four months before the last month.
-    let verification_due = if n == 3 && plan.suffix == "gvs" {
-        let mut month = last;
-        for _ in 0..4 {
-            month = month.previous();
-        }
-        month.first_day() + Duration::days(14)
-    } else {
-        NaiveDate::from_ymd_opt(installed_on.year() + 6, installed_on.month(), 1)
-            .unwrap_or(installed_on)
-    };
-    MeterRecord {
-        id: meter_id(number, plan.suffix),
-        subscriber_id: subscriber_id.to_owned(),
-        service_id: service_id.to_owned(),
-        serial: format!(
-            "{}-{}",
-            plan.suffix.to_uppercase(),
-            410_000 + n * 10 + p as u64
-        ),
-        kind: plan.kind,
-        installed_on,
-        initial: vec![Decimal::from(start); zones],
-        digits: DIGITS,
-        multiplier: Decimal::ONE,
-        verification_due: Some(verification_due),
-        seal: Some(format!("П-{}", 77_000 + n * 10 + p as u64)),
-        status: MeterStatus::Active,
-        removed_on: None,
-        replaced_by: None,
-        replaces: None,
-        created_at: installed_on
-            .and_hms_opt(9, 0, 0)
-            .unwrap_or_default()
-            .and_utc(),
-        updated_at: installed_on
-            .and_hms_opt(9, 0, 0)
-            .unwrap_or_default()
-            .and_utc(),
-    }
-}
-
-/// Readings on the 20th from `first` to `last`, except the last two months of every fourth
-/// subscriber (they sent nothing: estimation's work).
-fn demo_readings(
-    meter: &MeterRecord,
-    plan: &Plan,
-    n: u64,
-    first: BillingMonth,
-    last: BillingMonth,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Vec<ReadingRecord> {
-    let spec = meter.spec();
-    let capacity = spec.capacity();
-    let silent_from = if n % 4 == 1 {
-        Some(last.previous())
-    } else {
-        None
-    };
-    let mut values = meter.initial.clone();
-    let mut previous = meter.initial.clone();
-    let mut readings = Vec::new();
-    let mut month = first;
-    let mut i = 0u64;
-    loop {
-        // A small, fixed wobble around the plan's monthly use.
-        for (zone, value) in values.iter_mut().enumerate() {
-            let wobble = (n * 7 + i * 3 + zone as u64) % 5;
-            let step = Decimal::from(plan.monthly[zone]) + Decimal::from(wobble) - Decimal::TWO;
-            *value = (*value + step) % capacity;
-        }
-        if silent_from.is_none_or(|from| month < from) {
-            let date = month.first_day() + Duration::days(19);
-            let mut flags = Vec::new();
-            if let Some(due) = meter.verification_due.filter(|due| date > *due) {
-                flags.push(Flag::VerificationExpired { due });
+        // One meter rolls over its dial; one has an expired verification.
+        let start: u64 = if n == 5 { 99_960 } else { u64::from(n) * 37 };
+        let due = if n == 3 {
+            today - Duration::days(40)
+        } else {
+            today + Duration::days(365 * 4)
+        };
+        let input = MeterInput {
+            subscriber_id: Some(subscriber.id.clone()),
+            service_id: Some(water.clone()),
+            serial: Some(serial(n)),
+            kind: Some("cold_water".into()),
+            installed_on: Some(installed.to_string()),
+            initial: Some(vec![start.to_string()]),
+            digits: Some("5".into()),
+            multiplier: Some("1".into()),
+            verification_due: Some(due.to_string()),
+            seal: Some(format!("П-{:05}", 1000 + n)),
+        };
+        registry::create(services, tenant, &audit, &input).await?;
+        created += 1;
+        let mut value = start;
+        for back in (0..12).rev() {
+            value += 3 + u64::from((n + back) % 5);
+            // A few months are missing: nobody sent a reading.
+            if (n + back) % 7 == 0 {
+                continue;
             }
-            readings.push(ReadingRecord {
-                meter_id: meter.id.clone(),
+            let date = month_day(today, back);
+            if date > today {
+                continue;
+            }
+            rows.push(IntakeRow {
+                line: u64::from(n),
+                meter: MeterRef::Serial(serial(n)),
                 date,
-                values: values.clone(),
-                source: ReadingSource::Import,
-                version_no: 1,
-                advance: advance(&spec, &previous, &values).unwrap_or_default(),
-                flags,
-                entered_by: "demo".into(),
-                entered_at: now,
+                values: vec![Decimal::from(value % 100_000)],
             });
-            previous.clone_from(&values);
         }
-        if month == last {
-            break;
-        }
-        month = month.next();
-        i += 1;
     }
-    readings
+    if !rows.is_empty() {
+        let intake = Intake::new(services, tenant, &audit, ReadingSource::Import, "demo").await?;
+        intake.run(&rows).await?;
+    }
+    Ok(created)
 }

@@ -5,8 +5,9 @@
 //!
 //! Sections: [`BrandingSection`] (display name, accent colour, logo), invoice numbering
 //! ([`crm_domain::invoice_number::InvoiceNumbering`]), [`PaymentsSection`] (due day),
-//! [`MeterReadingsSection`] (the reading window), [`MeterEstimationSection`] (estimating missing
-//! readings), [`NotificationsSection`] (sender names).
+//! [`MeterReadingsSection`] (the reading window), [`MeterValidationSection`] (plausibility
+//! thresholds of readings), [`MeterEstimationSection`] (estimating missing readings),
+//! [`NotificationsSection`] (sender names).
 //!
 //! ## Adding a section
 //!
@@ -36,7 +37,7 @@ pub use error::SettingsError;
 pub use fields::Fields;
 pub use logo::{StoredLogo, logo, remove_logo, upload_logo};
 pub use sections::{
-    BrandingSection, LogoRef, MeterEstimationSection, MeterReadingsSection, NotificationsSection,
-    PaymentsSection, Section, SectionName, TenantSettings,
+    BrandingSection, LogoRef, MeterEstimationSection, MeterReadingsSection, MeterValidationSection,
+    NotificationsSection, PaymentsSection, Section, SectionName, TenantSettings, cap_field,
 };
 pub use store::{load, save, save_named};

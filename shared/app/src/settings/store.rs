@@ -7,8 +7,8 @@ use serde_json::Value;
 use super::error::SettingsError;
 use super::fields::Fields;
 use super::sections::{
-    BrandingSection, MeterEstimationSection, MeterReadingsSection, NotificationsSection,
-    PaymentsSection, Section, SectionName, TenantSettings,
+    BrandingSection, MeterEstimationSection, MeterReadingsSection, MeterValidationSection,
+    NotificationsSection, PaymentsSection, Section, SectionName, TenantSettings,
 };
 use crate::Services;
 use crate::audit::{Audit, Change};
@@ -51,6 +51,9 @@ pub async fn save_named(
         SectionName::Payments => save::<PaymentsSection>(services, audit, tenant, fields).await,
         SectionName::MeterReadings => {
             save::<MeterReadingsSection>(services, audit, tenant, fields).await
+        }
+        SectionName::MeterValidation => {
+            save::<MeterValidationSection>(services, audit, tenant, fields).await
         }
         SectionName::MeterEstimation => {
             save::<MeterEstimationSection>(services, audit, tenant, fields).await

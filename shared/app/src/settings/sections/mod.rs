@@ -3,6 +3,7 @@
 mod branding;
 mod meter_estimation;
 mod meter_readings;
+mod meter_validation;
 mod notifications;
 mod numbering;
 mod payments;
@@ -10,6 +11,7 @@ mod payments;
 pub use branding::{BrandingSection, LogoRef};
 pub use meter_estimation::MeterEstimationSection;
 pub use meter_readings::MeterReadingsSection;
+pub use meter_validation::{MeterValidationSection, cap_field};
 pub use notifications::NotificationsSection;
 pub use payments::PaymentsSection;
 
@@ -28,16 +30,18 @@ pub enum SectionName {
     InvoiceNumbering,
     Payments,
     MeterReadings,
+    MeterValidation,
     MeterEstimation,
     Notifications,
 }
 
 impl SectionName {
-    pub const ALL: [SectionName; 6] = [
+    pub const ALL: [SectionName; 7] = [
         SectionName::Branding,
         SectionName::InvoiceNumbering,
         SectionName::Payments,
         SectionName::MeterReadings,
+        SectionName::MeterValidation,
         SectionName::MeterEstimation,
         SectionName::Notifications,
     ];
@@ -48,6 +52,7 @@ impl SectionName {
             SectionName::InvoiceNumbering => "invoice_numbering",
             SectionName::Payments => "payments",
             SectionName::MeterReadings => "meter_readings",
+            SectionName::MeterValidation => "meter_validation",
             SectionName::MeterEstimation => "meter_estimation",
             SectionName::Notifications => "notifications",
         }
@@ -82,6 +87,7 @@ pub struct TenantSettings {
     pub invoice_numbering: InvoiceNumbering,
     pub payments: PaymentsSection,
     pub meter_readings: MeterReadingsSection,
+    pub meter_validation: MeterValidationSection,
     pub meter_estimation: MeterEstimationSection,
     pub notifications: NotificationsSection,
 }
@@ -96,6 +102,7 @@ impl TenantSettings {
                 SectionName::InvoiceNumbering => read::<InvoiceNumbering>(body, &mut settings),
                 SectionName::Payments => read::<PaymentsSection>(body, &mut settings),
                 SectionName::MeterReadings => read::<MeterReadingsSection>(body, &mut settings),
+                SectionName::MeterValidation => read::<MeterValidationSection>(body, &mut settings),
                 SectionName::MeterEstimation => read::<MeterEstimationSection>(body, &mut settings),
                 SectionName::Notifications => read::<NotificationsSection>(body, &mut settings),
             }
@@ -111,6 +118,7 @@ impl TenantSettings {
                 SectionName::InvoiceNumbering => to_value(&self.invoice_numbering),
                 SectionName::Payments => to_value(&self.payments),
                 SectionName::MeterReadings => to_value(&self.meter_readings),
+                SectionName::MeterValidation => to_value(&self.meter_validation),
                 SectionName::MeterEstimation => to_value(&self.meter_estimation),
                 SectionName::Notifications => to_value(&self.notifications),
             };
