@@ -11,6 +11,7 @@ mod auth;
 mod buildings;
 mod dashboard;
 mod exports;
+mod imports;
 mod layout;
 mod links_api;
 mod links_bulk;
@@ -58,7 +59,8 @@ pub const DOCS_PATH: &str = "/api/v1/docs";
         (name = "service links", description = "Services linked to subscribers, single and in bulk"),
         (name = "jobs", description = "Background jobs' progress"),
         (name = "subscribers", description = "Personal accounts: search, filters, changes, status, history, export"),
-        (name = "buildings", description = "Buildings that group subscribers' premises")
+        (name = "buildings", description = "Buildings that group subscribers' premises"),
+        (name = "imports", description = "Imports from CSV and XLSX files: upload, mapping, dry run, apply, report")
     )
 )]
 struct ApiDoc;
@@ -84,6 +86,7 @@ fn routes() -> AccessRouter<Services> {
     let routes = links_pages::routes(routes);
     let routes = subscribers::routes(routes);
     let routes = buildings::routes(routes);
+    let routes = imports::routes(routes);
     exports::routes(routes)
 }
 
