@@ -10,7 +10,7 @@ use crm_web::access::RequestContext;
 use crm_web::i18n::Lang;
 use crm_web::problem::{FieldError, Problem};
 
-pub use crate::subscribers::tenant_of;
+pub(crate) use crate::subscribers::tenant_of;
 
 /// Uploads bigger than this are cut off by the server before any handler runs; the sink
 /// refuses anything past [`flow::MAX_UPLOAD_BYTES`] with a field message first.
