@@ -117,7 +117,8 @@ async fn victim(platform: &Platform) -> Victim {
         .and_then(|sent| sent.into_iter().next())
         .expect("the invitation was mailed")
         .id;
-    let (upload_id, import_job_id) = crate::subscriber_import::victim_import(services, &tenant).await;
+    let (upload_id, import_job_id) =
+        crate::subscriber_import::victim_import(services, &tenant).await;
     Victim {
         upload_id,
         import_job_id,

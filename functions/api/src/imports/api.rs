@@ -9,9 +9,9 @@ use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use crm_app::Services;
+use crm_app::imports::TextEncoding;
 use crm_app::imports::flow::{self, Choices, ImportMode, ReportLine, Upload};
 use crm_app::imports::mapping::{ColumnChoice, SavedMapping};
-use crm_app::imports::TextEncoding;
 use crm_app::progress::JobView;
 use crm_web::access::{AccessRouter, RequestContext};
 use crm_web::i18n::Lang;
@@ -124,7 +124,9 @@ pub(super) async fn upload_dto(services: &Services, upload: &Upload, lang: Lang)
                 .collect();
             dto.sample = preview.sample.into_iter().map(|r| r.cells).collect();
         }
-        Err(flow::PreviewError::File(e)) => dto.problems.push(message(e.message_ru(), e.message_en())),
+        Err(flow::PreviewError::File(e)) => {
+            dto.problems.push(message(e.message_ru(), e.message_en()))
+        }
         Err(flow::PreviewError::Blob(e)) => {
             tracing::error!(error = %e, upload_id = %upload.id, "an upload could not be read");
             dto.problems.push(message(
@@ -202,7 +204,10 @@ pub struct ChoicesDto {
     pub columns: BTreeMap<String, String>,
 }
 
-pub(super) fn parse_choices(dto: &ChoicesDto, kind_fields: &[&str]) -> Result<Choices, Vec<(String, String)>> {
+pub(super) fn parse_choices(
+    dto: &ChoicesDto,
+    kind_fields: &[&str],
+) -> Result<Choices, Vec<(String, String)>> {
     let mut wrong = Vec::new();
     let encoding = match dto.encoding.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -227,7 +232,9 @@ pub(super) fn parse_choices(dto: &ChoicesDto, kind_fields: &[&str]) -> Result<Ch
     for (header, field) in &dto.columns {
         match field.as_str() {
             "" | "ignore" => mapping.set(header, ColumnChoice::Ignore),
-            key if kind_fields.contains(&key) => mapping.set(header, ColumnChoice::Field(key.into())),
+            key if kind_fields.contains(&key) => {
+                mapping.set(header, ColumnChoice::Field(key.into()))
+            }
             _ => wrong.push((format!("columns.{header}"), kind_fields.join(" | "))),
         }
     }
@@ -323,7 +330,10 @@ async fn api_start(
 ) -> Result<Response, Problem> {
     let tenant = tenant_of(&context)?;
     let mode = ImportMode::parse(&dto.mode).ok_or_else(|| {
-        Problem::bad_request("invalid_mode", "mode is dry_run, all_or_nothing or valid_rows")
+        Problem::bad_request(
+            "invalid_mode",
+            "mode is dry_run, all_or_nothing or valid_rows",
+        )
     })?;
     let status = flow::start(&services, &tenant, &context.audit(), &id, mode)
         .await
@@ -355,7 +365,9 @@ async fn api_job(
     let tenant = tenant_of(&context)?;
     let (status, _) = find_job(&services, &tenant, &id).await?;
     let errors = match status.report_key.as_deref() {
-        Some(key) => flow::report_lines(&services, key, 100).await.unwrap_or_default(),
+        Some(key) => flow::report_lines(&services, key, 100)
+            .await
+            .unwrap_or_default(),
         None => Vec::new(),
     };
     Ok(Json(ImportJobDto {

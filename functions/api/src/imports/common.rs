@@ -39,7 +39,9 @@ fn field_problem(code: &str, ru: &str, en: &str, lang: Lang) -> Problem {
 
 pub fn upload_problem(error: UploadError, lang: Lang) -> Problem {
     match error {
-        UploadError::NoFile => field_problem("file_missing", "Выберите файл", "Choose a file", lang),
+        UploadError::NoFile => {
+            field_problem("file_missing", "Выберите файл", "Choose a file", lang)
+        }
         UploadError::TooLarge { limit_bytes } => {
             let mb = limit_bytes / (1024 * 1024);
             field_problem(

@@ -12,8 +12,8 @@ use axum::routing::{get, post};
 use crm_app::Services;
 use crm_app::imports::flow::{self, ImportKind, ImportMode, ReportLine};
 use crm_app::progress::{self, JobState, JobView};
-use crm_web::access::RequestContext;
 use crm_web::access::AccessRouter;
+use crm_web::access::RequestContext;
 use crm_web::error_page::ErrorFormat;
 use crm_web::i18n::Lang;
 use crm_web::problem::Problem;
@@ -36,10 +36,20 @@ pub fn routes(router: AccessRouter<Services>) -> AccessRouter<Services> {
             CREATE,
             post(upload).layer(DefaultBodyLimit::max(BODY_LIMIT)),
         )
-        .page(Method::GET, "/imports/uploads/{id}", CREATE, get(upload_card))
+        .page(
+            Method::GET,
+            "/imports/uploads/{id}",
+            CREATE,
+            get(upload_card),
+        )
         .page(Method::POST, "/imports/uploads/{id}", CREATE, post(start))
         .page(Method::GET, "/imports/jobs/{id}", CREATE, get(job_page))
-        .page(Method::GET, "/imports/jobs/{id}/progress", CREATE, get(job_card))
+        .page(
+            Method::GET,
+            "/imports/jobs/{id}/progress",
+            CREATE,
+            get(job_card),
+        )
 }
 
 fn title(kind: ImportKind, lang: Lang) -> &'static str {
@@ -219,9 +229,11 @@ async fn upload_card(
             upload: dto,
             columns,
         };
-        Ok(framed(&services, &ctx, chrome, title(upload.kind, lang), view)
-            .await
-            .into_response())
+        Ok(
+            framed(&services, &ctx, chrome, title(upload.kind, lang), view)
+                .await
+                .into_response(),
+        )
     }
     .await;
     result.unwrap_or_else(|problem: Problem| format.respond(problem))
@@ -238,7 +250,8 @@ async fn start(
 ) -> Response {
     let lang = chrome.lang;
     let result = async {
-        let Form(form) = form.map_err(|_| Problem::bad_request("invalid_form", "the form could not be read"))?;
+        let Form(form) =
+            form.map_err(|_| Problem::bad_request("invalid_form", "the form could not be read"))?;
         let value = |name: &str| {
             form.iter()
                 .find(|(k, _)| k == name)
@@ -290,7 +303,12 @@ struct JobPageView {
     can_apply: bool,
 }
 
-async fn card(services: &Services, status: &progress::JobStatus, kind: ImportKind, lang: Lang) -> JobProgress {
+async fn card(
+    services: &Services,
+    status: &progress::JobStatus,
+    kind: ImportKind,
+    lang: Lang,
+) -> JobProgress {
     let view = JobView::new(status, report_url(services, status).await);
     JobProgress::new(
         &view,
@@ -312,7 +330,9 @@ async fn job_page(
         let tenant = tenant_of(&ctx)?;
         let (status, kind) = find_job(&services, &tenant, &id).await?;
         let errors = match status.report_key.as_deref() {
-            Some(key) => flow::report_lines(&services, key, 50).await.unwrap_or_default(),
+            Some(key) => flow::report_lines(&services, key, 50)
+                .await
+                .unwrap_or_default(),
             None => Vec::new(),
         };
         let upload_id = flow::jobs::upload_of_job(&status.id).map(str::to_owned);

@@ -113,11 +113,12 @@ impl LinkImport {
             return Ok(found.clone());
         }
         let sentinel = keys::service_code(self.db.namespace(), &normalised);
-        let found = self
-            .db
-            .get(&sentinel)
-            .await?
-            .and_then(|item| item.body.get("service_id").and_then(Value::as_str).map(str::to_owned));
+        let found = self.db.get(&sentinel).await?.and_then(|item| {
+            item.body
+                .get("service_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        });
         self.service_ids.insert(normalised, found.clone());
         Ok(found)
     }
@@ -126,15 +127,36 @@ impl LinkImport {
 /// The messages of the faults a link row can have.
 fn fault_message(fault: &Fault) -> (String, String) {
     match fault {
-        Fault::Required => ("Обязательное поле не заполнено".into(), "A required field is empty".into()),
-        Fault::Date => ("Не дата: ожидается ДД.ММ.ГГГГ".into(), "Not a date: dd.mm.yyyy expected".into()),
+        Fault::Required => (
+            "Обязательное поле не заполнено".into(),
+            "A required field is empty".into(),
+        ),
+        Fault::Date => (
+            "Не дата: ожидается ДД.ММ.ГГГГ".into(),
+            "Not a date: dd.mm.yyyy expected".into(),
+        ),
         Fault::Decimal => ("Не число".into(), "Not a number".into()),
-        Fault::Negative => ("Не может быть отрицательным".into(), "Cannot be negative".into()),
-        Fault::TooPrecise => ("Не больше 6 знаков после запятой".into(), "At most 6 decimal places".into()),
-        Fault::TooLarge => ("Слишком большое число".into(), "The number is too large".into()),
-        Fault::EndsBeforeStart => ("Дата окончания раньше даты начала".into(), "Ends before it starts".into()),
+        Fault::Negative => (
+            "Не может быть отрицательным".into(),
+            "Cannot be negative".into(),
+        ),
+        Fault::TooPrecise => (
+            "Не больше 6 знаков после запятой".into(),
+            "At most 6 decimal places".into(),
+        ),
+        Fault::TooLarge => (
+            "Слишком большое число".into(),
+            "The number is too large".into(),
+        ),
+        Fault::EndsBeforeStart => (
+            "Дата окончания раньше даты начала".into(),
+            "Ends before it starts".into(),
+        ),
         Fault::AlreadyLinked { with } => (
-            format!("Услуга уже подключена на эти дни (с {})", with.format("%d.%m.%Y")),
+            format!(
+                "Услуга уже подключена на эти дни (с {})",
+                with.format("%d.%m.%Y")
+            ),
             format!("The service is already linked for these days (from {with})"),
         ),
         Fault::NotForZones => (
@@ -223,7 +245,9 @@ impl RowHandler for LinkImport {
             errors.push(fault_error(row, "valid_to", &Fault::EndsBeforeStart));
         }
         if let (Some(account), Some(code), Some(from)) = (&account, &code, from)
-            && !self.seen.insert((account.as_str().to_lowercase(), code.normalised(), from))
+            && !self
+                .seen
+                .insert((account.as_str().to_lowercase(), code.normalised(), from))
         {
             errors.push(row.error(
                 "account_number",
@@ -290,9 +314,10 @@ impl RowHandler for LinkImport {
 
     async fn apply(&mut self, batch: &mut [Entry<LinkRow>]) -> Result<(), HandlerError> {
         for entry in batch.iter_mut() {
-            let (Some(subscriber_id), Some(service_id)) =
-                (entry.record.subscriber_id.clone(), entry.record.service_id.clone())
-            else {
+            let (Some(subscriber_id), Some(service_id)) = (
+                entry.record.subscriber_id.clone(),
+                entry.record.service_id.clone(),
+            ) else {
                 continue;
             };
             let until = entry.record.valid_to.and_then(|d| d.succ_opt());

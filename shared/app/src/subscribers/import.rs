@@ -12,8 +12,11 @@ use crm_domain::TenantId;
 use crm_domain::subscriber::{
     AccountNumber, BuildingInput, Invalid, SubscriberInput, building_address_key,
 };
+use futures::StreamExt;
 
-use super::{SubscriberError, UpsertOutcome, messages, today, upsert_by_account_number};
+use super::{
+    Subscriber, SubscriberError, UpsertOutcome, messages, today, upsert_by_account_number,
+};
 use crate::Services;
 use crate::audit::Audit;
 use crate::buildings::{self, BuildingError};
@@ -23,28 +26,106 @@ use crate::imports::{
 };
 
 const FIELDS: &[FieldSpec] = &[
-    field("account_number", "Лицевой счёт", "Account number", true, &["ЛС", "л/с", "номер лицевого счета", "account", "лицевой счет №"]),
+    field(
+        "account_number",
+        "Лицевой счёт",
+        "Account number",
+        true,
+        &[
+            "ЛС",
+            "л/с",
+            "номер лицевого счета",
+            "account",
+            "лицевой счет №",
+        ],
+    ),
     field("surname", "Фамилия", "Surname", false, &["last name"]),
     field("name", "Имя", "First name", false, &["first name"]),
-    field("patronymic", "Отчество", "Patronymic", false, &["middle name"]),
-    field("organisation_name", "Организация", "Organisation", false, &["наименование", "наименование организации", "organization"]),
+    field(
+        "patronymic",
+        "Отчество",
+        "Patronymic",
+        false,
+        &["middle name"],
+    ),
+    field(
+        "organisation_name",
+        "Организация",
+        "Organisation",
+        false,
+        &["наименование", "наименование организации", "organization"],
+    ),
     field("inn", "ИНН", "INN", false, &[]),
     field("kpp", "КПП", "KPP", false, &[]),
-    field("phones", "Телефон", "Phone", false, &["телефоны", "phones", "тел"]),
-    field("emails", "Эл. почта", "Email", false, &["email", "e-mail", "почта", "emails", "электронная почта"]),
-    field("postcode", "Индекс", "Postcode", false, &["почтовый индекс", "zip"]),
+    field(
+        "phones",
+        "Телефон",
+        "Phone",
+        false,
+        &["телефоны", "phones", "тел"],
+    ),
+    field(
+        "emails",
+        "Эл. почта",
+        "Email",
+        false,
+        &["email", "e-mail", "почта", "emails", "электронная почта"],
+    ),
+    field(
+        "postcode",
+        "Индекс",
+        "Postcode",
+        false,
+        &["почтовый индекс", "zip"],
+    ),
     field("region", "Регион", "Region", false, &["область"]),
     field("city", "Город", "City", false, &["населенный пункт"]),
     field("street", "Улица", "Street", false, &[]),
     field("house", "Дом", "House", false, &["№ дома", "номер дома"]),
-    field("building", "Корпус", "Building", false, &["строение", "корп"]),
-    field("flat", "Квартира", "Flat", false, &["кв", "помещение", "apartment"]),
-    field("area", "Площадь", "Area", false, &["площадь м2", "площадь, м2", "площадь, м²"]),
-    field("residents", "Проживающих", "Residents", false, &["жильцов", "зарегистрировано", "количество проживающих"]),
-    field("billing_mode", "Расчёт", "Billing mode", false, &["вид расчета", "оплата"]),
+    field(
+        "building",
+        "Корпус",
+        "Building",
+        false,
+        &["строение", "корп"],
+    ),
+    field(
+        "flat",
+        "Квартира",
+        "Flat",
+        false,
+        &["кв", "помещение", "apartment"],
+    ),
+    field(
+        "area",
+        "Площадь",
+        "Area",
+        false,
+        &["площадь м2", "площадь, м2", "площадь, м²"],
+    ),
+    field(
+        "residents",
+        "Проживающих",
+        "Residents",
+        false,
+        &["жильцов", "зарегистрировано", "количество проживающих"],
+    ),
+    field(
+        "billing_mode",
+        "Расчёт",
+        "Billing mode",
+        false,
+        &["вид расчета", "оплата"],
+    ),
     field("tags", "Метки", "Tags", false, &["теги"]),
     field("notes", "Примечание", "Notes", false, &["комментарий"]),
-    field("opened_on", "Дата открытия", "Opened on", false, &["открыт", "дата открытия лс"]),
+    field(
+        "opened_on",
+        "Дата открытия",
+        "Opened on",
+        false,
+        &["открыт", "дата открытия лс"],
+    ),
 ];
 
 const fn field(
@@ -118,7 +199,9 @@ fn billing_mode(cell: Option<&str>) -> String {
         return String::new();
     };
     match crate::imports::mapping::normalise_header(text).as_str() {
-        "постоплата" | "по факту" | "кредит" | "postpaid" => "postpaid".into(),
+        "постоплата" | "по факту" | "кредит" | "postpaid" => {
+            "postpaid".into()
+        }
         "предоплата" | "аванс" | "prepaid" => "prepaid".into(),
         _ => text.to_owned(),
     }
@@ -185,7 +268,12 @@ impl RowHandler for SubscriberImport {
         }
         let organisation = row.get("organisation_name").is_some() || row.get("inn").is_some();
         let input = SubscriberInput {
-            kind: if organisation { "organisation" } else { "person" }.into(),
+            kind: if organisation {
+                "organisation"
+            } else {
+                "person"
+            }
+            .into(),
             surname: text("surname"),
             name: text("name"),
             patronymic: text("patronymic"),
@@ -238,18 +326,39 @@ impl RowHandler for SubscriberImport {
                     Err(code) => {
                         let error = entry_error(entry, "Дом", code);
                         entry.reject(error);
-                        continue;
                     }
                 }
             }
-            let result = upsert_by_account_number(
-                &self.services,
-                &self.tenant,
-                &self.audit,
-                &entry.record.account_number,
-                &entry.record.input,
-            )
-            .await;
+        }
+        // Rows of a batch have distinct account numbers (duplicates are refused when parsed),
+        // so their upserts touch different subscribers and may run side by side; each is its
+        // own transaction as on the card.
+        let (services, tenant, audit) = (&self.services, &self.tenant, &self.audit);
+        let work: Vec<(usize, String, SubscriberInput)> = batch
+            .iter()
+            .enumerate()
+            .filter(|(_, entry)| entry.is_valid())
+            .map(|(i, entry)| {
+                (
+                    i,
+                    entry.record.account_number.clone(),
+                    entry.record.input.clone(),
+                )
+            })
+            .collect();
+        let results: Vec<(usize, Result<(Subscriber, UpsertOutcome), SubscriberError>)> =
+            futures::stream::iter(work)
+                .map(|(i, account_number, input)| async move {
+                    let result =
+                        upsert_by_account_number(services, tenant, audit, &account_number, &input)
+                            .await;
+                    (i, result)
+                })
+                .buffer_unordered(APPLY_CONCURRENCY)
+                .collect()
+                .await;
+        for (i, result) in results {
+            let entry = &mut batch[i];
             match result {
                 Ok((_, outcome)) => {
                     entry.applied = Some(match outcome {
@@ -282,10 +391,11 @@ impl RowHandler for SubscriberImport {
     }
 }
 
+/// Upserts in flight at once within a batch.
+const APPLY_CONCURRENCY: usize = 4;
+
 fn column_label(key: &str) -> &'static str {
-    SCHEMA
-        .field(key)
-        .map_or("", |i| SCHEMA.fields[i].label_ru)
+    SCHEMA.field(key).map_or("", |i| SCHEMA.fields[i].label_ru)
 }
 
 impl SubscriberImport {

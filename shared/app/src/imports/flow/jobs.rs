@@ -17,7 +17,7 @@ use crate::Services;
 use crate::audit::{Actor, Audit};
 use crate::imports::{
     ApplyPolicy, ErrorReport, FileError, ImportError, ImportInput, Mode, ReportLang, RowHandler,
-    Spooled, SpoolError, Summary, Tracker, Verdict, run_import,
+    SpoolError, Spooled, Summary, Tracker, Verdict, run_import,
 };
 use crate::jobs::{Envelope, JobError, MeterImportJob, enqueue};
 use crate::progress::{self, Claim, JobRun, JobStatus, Message, NewJob, Outcome, RunError};
@@ -130,7 +130,12 @@ pub async fn start(
             format!("import:{id}"),
             MeterImportJob::Import(job),
         );
-        enqueue(services.queue.as_ref(), &envelope, std::time::Duration::ZERO).await?;
+        enqueue(
+            services.queue.as_ref(),
+            &envelope,
+            std::time::Duration::ZERO,
+        )
+        .await?;
     }
     Ok(status)
 }
@@ -238,8 +243,14 @@ fn summary_message(verdict: Verdict, summary: &Summary) -> Message {
     let c = &summary.counts;
     match verdict {
         Verdict::Checked if c.invalid == 0 => Message::new(
-            format!("Проверка пройдена: {} строк без ошибок. Можно загружать.", c.valid),
-            format!("Check passed: {} rows without errors. Ready to apply.", c.valid),
+            format!(
+                "Проверка пройдена: {} строк без ошибок. Можно загружать.",
+                c.valid
+            ),
+            format!(
+                "Check passed: {} rows without errors. Ready to apply.",
+                c.valid
+            ),
         ),
         Verdict::Checked => Message::new(
             format!(
