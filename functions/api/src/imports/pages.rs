@@ -271,12 +271,16 @@ async fn start(
                 dto.columns.insert(header.to_owned(), field.clone());
             }
         }
-        let keys: Vec<&str> = upload.kind.schema().fields.iter().map(|f| f.key).collect();
-        let choices = parse_choices(&dto, &keys)
-            .map_err(|_| Problem::bad_request("invalid_choice", "unknown value"))?;
-        flow::uploads::choose(&services, &tenant, &ctx.audit(), &id, choices)
-            .await
-            .map_err(|e| upload_problem(e, lang))?;
+        // The mapping form sends the choices; the job page's apply buttons send only the mode
+        // and keep the choices the dry run used.
+        if value("choices").is_some() {
+            let keys: Vec<&str> = upload.kind.schema().fields.iter().map(|f| f.key).collect();
+            let choices = parse_choices(&dto, &keys)
+                .map_err(|_| Problem::bad_request("invalid_choice", "unknown value"))?;
+            flow::uploads::choose(&services, &tenant, &ctx.audit(), &id, choices)
+                .await
+                .map_err(|e| upload_problem(e, lang))?;
+        }
         let mode = value("mode")
             .as_deref()
             .and_then(ImportMode::parse)
