@@ -16,6 +16,10 @@ pub(crate) use crate::subscribers::tenant_of;
 /// refuses anything past [`flow::MAX_UPLOAD_BYTES`] with a field message first.
 pub const BODY_LIMIT: usize = flow::MAX_UPLOAD_BYTES as usize + 64 * 1024;
 
+#[expect(
+    clippy::result_large_err,
+    reason = "Problem is the one error of every handler; it is built once per failed request"
+)]
 pub fn kind_of(slug: &str) -> Result<ImportKind, Problem> {
     ImportKind::parse(slug).ok_or_else(Problem::not_found)
 }

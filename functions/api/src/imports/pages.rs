@@ -169,6 +169,9 @@ async fn upload(
     }
 }
 
+/// A field a column may feed: key, label, selected.
+type FieldOption = (String, String, bool);
+
 #[derive(Template)]
 #[template(path = "imports/mapping.html")]
 struct MappingView {
@@ -176,7 +179,7 @@ struct MappingView {
     csrf: String,
     upload: UploadDto,
     /// Per column: index, header, and the options (key, label, selected).
-    columns: Vec<(usize, String, Vec<(String, String, bool)>)>,
+    columns: Vec<(usize, String, Vec<FieldOption>)>,
     encoding: String,
     delimiter: String,
     header_row: String,

@@ -16,7 +16,7 @@ pub enum MeterImportJob {
     /// The meter-import worker is the platform's imports worker: its queue and Lambda are sized
     /// for long file jobs (5-minute timeout, one message per invocation, 1 GB), which the documents
     /// and billing queues are not.
-    Import(crate::imports::flow::ImportJob),
+    Import(Box<crate::imports::flow::ImportJob>),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

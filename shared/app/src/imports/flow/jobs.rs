@@ -128,7 +128,7 @@ pub async fn start(
         let envelope = Envelope::new(
             Some(tenant.clone()),
             format!("import:{id}"),
-            MeterImportJob::Import(job),
+            MeterImportJob::Import(Box::new(job)),
         );
         enqueue(
             services.queue.as_ref(),
