@@ -155,7 +155,7 @@ impl Client {
     pub async fn form(&self, uri: &str, fields: &[(&str, &str)]) -> Answer {
         let mut pairs: Vec<(&str, &str)> = fields.to_vec();
         if let Some(csrf) = &self.csrf {
-            pairs.push(("csrf_token", csrf));
+            pairs.push(("_csrf", csrf));
         }
         let body = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(pairs)

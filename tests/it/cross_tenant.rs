@@ -32,6 +32,8 @@ struct Victim {
     meter_id: String,
     mail_id: String,
     estimation_job_id: String,
+    upload_id: String,
+    import_job_id: String,
 }
 
 async fn victim(platform: &Platform) -> Victim {
@@ -118,6 +120,8 @@ async fn victim(platform: &Platform) -> Victim {
         .and_then(|sent| sent.into_iter().next())
         .expect("the invitation was mailed")
         .id;
+    let (upload_id, import_job_id) =
+        crate::subscriber_import::victim_import(services, &tenant).await;
     let mut job =
         crm_app::progress::NewJob::new("bravo-estimation", crm_app::meters::estimation_job::KIND);
     job.label = Some("2026-01".into());
@@ -126,6 +130,8 @@ async fn victim(platform: &Platform) -> Victim {
         .expect("estimation job");
     Victim {
         estimation_job_id: "bravo-estimation".into(),
+        upload_id,
+        import_job_id,
         subscriber_id: subscriber.id,
         building_id: building.id,
         meter_id,
@@ -226,6 +232,10 @@ fn guessed_id<'a>(route: &RouteAccess, victim: &'a Victim) -> &'a str {
         &victim.building_id
     } else if path.starts_with("/meters/") {
         &victim.meter_id
+    } else if path.starts_with("/imports/uploads/") {
+        &victim.upload_id
+    } else if path.starts_with("/imports/jobs/") {
+        &victim.import_job_id
     } else if path.starts_with("/outbox/") {
         &victim.mail_id
     } else if path.starts_with("/meters/estimates/jobs/") {
@@ -252,6 +262,8 @@ fn plausible_body(route: &RouteAccess) -> (Option<&'static str>, Vec<u8>) {
     if is_api_path(&route.path) {
         let body = if route.path.ends_with("/role") {
             json!({"role": "viewer"})
+        } else if route.path.ends_with("/uploads/{id}/jobs") {
+            json!({"mode": "dry_run"})
         } else if route.path.starts_with("/api/v1/roles/") {
             json!({"name": "Taken over", "permissions": ["subscribers:read"]})
         } else {
@@ -289,6 +301,10 @@ async fn ids_of_another_tenant_are_not_found_through_any_route() {
         if crate::catalog::access::is_catalogue_route(&route.path) {
             // Confined by `catalog::access::every_catalogue_route_is_confined_to_its_tenant`,
             // which knows each catalogue route's ids.
+            continue;
+        }
+        if route.path == "/imports/{kind}" || route.path == "/api/v1/imports/{kind}/uploads" {
+            // The parameter is an import kind, the same words in every tenant.
             continue;
         }
         if route.path.starts_with("/api/v1/settings/") || route.path.starts_with("/settings/") {

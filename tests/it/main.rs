@@ -28,6 +28,7 @@ mod search;
 mod settings;
 mod staff;
 mod store_conformance;
+mod subscriber_import;
 mod subscribers;
 mod subscribers_access;
 mod subscribers_support;

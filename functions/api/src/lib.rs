@@ -14,6 +14,7 @@ mod estimates_api;
 mod estimates_pages;
 mod estimates_texts;
 mod exports;
+mod imports;
 mod layout;
 mod links_api;
 mod links_bulk;
@@ -63,7 +64,8 @@ pub const DOCS_PATH: &str = "/api/v1/docs";
         (name = "jobs", description = "Background jobs' progress"),
         (name = "subscribers", description = "Personal accounts: search, filters, changes, status, history, export"),
         (name = "buildings", description = "Buildings that group subscribers' premises"),
-        (name = "meters", description = "Meters, their readings (validated, versioned), replacement, verification dates, consumption, estimates of missing readings")
+        (name = "meters", description = "Meters, their readings (validated, versioned), replacement, verification dates, consumption, estimates of missing readings"),
+        (name = "imports", description = "Imports from CSV and XLSX files: upload, mapping, dry run, apply, report")
     )
 )]
 struct ApiDoc;
@@ -92,6 +94,7 @@ fn routes() -> AccessRouter<Services> {
     let routes = meters::routes(routes);
     let routes = estimates_api::routes(routes);
     let routes = estimates_pages::routes(routes);
+    let routes = imports::routes(routes);
     exports::routes(routes)
 }
 

@@ -48,7 +48,7 @@ async fn a_service_is_made_through_forms_and_its_card_shows_the_tariff() {
 
     let form = ui.get("/services/new").await;
     assert_eq!(form.status, StatusCode::OK);
-    assert!(form.text.contains(r#"name="csrf_token""#));
+    assert!(form.text.contains(r#"name="_csrf""#));
     assert!(form.text.contains(r#"<option value="metered""#));
 
     let bad = ui

@@ -1,4 +1,7 @@
-//! The meter-import worker: parses and validates a readings file from the blob store, writes the readings and reports per row. For now it handles only the `noop` job that proves the queue path.
+//! The meter-import worker, the platform's imports worker: reads an uploaded file from the blob
+//! store, checks every row, applies it idempotently and reports per row
+//! (`crm_app::imports::flow`). Subscribers and service links now; meter readings plug in as
+//! another import kind.
 
 use async_trait::async_trait;
 use crm_app::Services;
@@ -6,10 +9,6 @@ use crm_app::jobs::{Envelope, JobError, JobHandler, JobRunner, MeterImportJob};
 use tracing::info;
 
 pub struct Handler {
-    #[expect(
-        dead_code,
-        reason = "reading imports use the store and blobs (a later issue)"
-    )]
     services: Services,
 }
 
@@ -27,6 +26,14 @@ impl JobHandler for Handler {
         match envelope.job {
             MeterImportJob::Noop {} => {
                 info!(idempotency_key = %envelope.idempotency_key, "noop job handled");
+            }
+            MeterImportJob::Import(job) => {
+                let tenant = envelope
+                    .tenant_id
+                    .clone()
+                    .ok_or_else(|| JobError::Poison("an import job without a tenant_id".into()))?;
+                crm_app::imports::flow::run(&self.services, &tenant, &job).await?;
+                info!(tenant_id = %tenant, job_id = %job.job_id, "import job finished");
             }
         }
         Ok(())

@@ -8,6 +8,7 @@
 pub mod bulk;
 pub mod demo;
 pub mod history;
+pub mod import;
 pub mod input;
 pub mod links;
 pub mod services;

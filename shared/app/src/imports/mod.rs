@@ -83,6 +83,7 @@ mod csv;
 pub mod detect;
 pub mod driver;
 pub mod errors;
+pub mod flow;
 pub mod head;
 pub mod mapping;
 pub mod options;

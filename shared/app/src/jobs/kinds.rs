@@ -12,6 +12,11 @@ use crate::queue::QueueName;
 pub enum MeterImportJob {
     /// Proves the queue-to-worker path; does nothing.
     Noop {},
+    /// A dry run or an apply of an uploaded file (subscribers, service links; readings later).
+    /// The meter-import worker is the platform's imports worker: its queue and Lambda are sized
+    /// for long file jobs (5-minute timeout, one message per invocation, 1 GB), which the documents
+    /// and billing queues are not.
+    Import(Box<crate::imports::flow::ImportJob>),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -76,6 +81,7 @@ impl Job for MeterImportJob {
     fn kind(&self) -> &'static str {
         match self {
             MeterImportJob::Noop {} => "noop",
+            MeterImportJob::Import(_) => "import",
         }
     }
 }

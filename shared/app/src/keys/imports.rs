@@ -7,3 +7,8 @@ use crate::store::Key;
 pub fn import_mapping(namespace: &Namespace, kind: &str) -> Key {
     namespace.key(&["IMPORT_MAPPING", &escape(kind)], "MAPPING")
 }
+
+/// An uploaded import file's record: its kind, name, blob and the user's choices.
+pub fn import_upload(namespace: &Namespace, upload_id: &str) -> Key {
+    namespace.key(&["IMPORT_UPLOAD", upload_id], "UPLOAD")
+}

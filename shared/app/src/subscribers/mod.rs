@@ -10,6 +10,7 @@ pub mod demo;
 pub mod export;
 pub mod fake;
 pub mod history;
+pub mod import;
 mod index;
 pub mod messages;
 pub mod numbering;

@@ -1,0 +1,18 @@
+//! Imports from files, for every import kind (`crm_app::imports::flow`): the JSON API under
+//! `/api/v1/imports` and the pages under `/imports` (upload, column mapping, dry run, apply,
+//! progress and report). Handlers are thin: they stream the upload, call the flow, and shape
+//! the answer.
+//!
+//! Access: every route needs `subscribers:create`. Both kinds there are change subscribers
+//! (their profiles, or the services linked to them), and a file can create accounts.
+
+mod api;
+mod common;
+mod pages;
+
+use crm_app::Services;
+use crm_web::access::AccessRouter;
+
+pub fn routes(router: AccessRouter<Services>) -> AccessRouter<Services> {
+    pages::routes(api::routes(router))
+}
