@@ -21,6 +21,7 @@ mod mail_conformance;
 mod meters;
 mod outbox;
 mod queue_conformance;
+mod readings_import;
 mod readme;
 mod roles;
 mod scheduler;

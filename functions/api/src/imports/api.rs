@@ -49,7 +49,7 @@ pub struct ColumnDto {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct UploadDto {
     pub id: String,
-    /// `subscribers` or `service-links`.
+    /// `subscribers`, `service-links` or `readings`.
     pub kind: String,
     pub file_name: String,
     pub size: u64,
@@ -139,12 +139,12 @@ pub(super) async fn upload_dto(services: &Services, upload: &Upload, lang: Lang)
 }
 
 /// Uploads a CSV (UTF-8 or Windows-1251, `;` `,` or tab) or XLSX file of `kind`
-/// (`subscribers`, `service-links`) as the multipart field `file`; answers how it reads.
+/// (`subscribers`, `service-links`, `readings`) as the multipart field `file`; answers how it reads.
 #[utoipa::path(
     post,
     path = "/api/v1/imports/{kind}/uploads",
     tag = "imports",
-    params(("kind" = String, Path, description = "`subscribers` or `service-links`")),
+    params(("kind" = String, Path, description = "`subscribers`, `service-links` or `readings`")),
     request_body(content_type = "multipart/form-data", description = "The field `file`"),
     responses(
         (status = 201, description = "Stored; how it reads", body = UploadDto),

@@ -149,6 +149,9 @@ struct ListContent {
     table: DataTable,
     can_create: bool,
     new_label: &'static str,
+    /// The link to the readings import, for those the import pages let in.
+    can_import: bool,
+    import_label: &'static str,
     note: Option<&'static str>,
 }
 
@@ -301,6 +304,15 @@ async fn list(
         table,
         can_create: allows(&context, Resource::Meters, Action::Create),
         new_label: tx(lang, "Зарегистрировать счётчик", "Register a meter"),
+        // The import pages need subscribers:create (see `crate::imports`); the file enters
+        // readings, so readings:create too.
+        can_import: allows(&context, Resource::Readings, Action::Create)
+            && allows(&context, Resource::Subscribers, Action::Create),
+        import_label: tx(
+            lang,
+            "Загрузить показания из файла",
+            "Import readings from a file",
+        ),
         note: due.map(|_| {
             tx(
                 lang,

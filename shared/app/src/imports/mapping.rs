@@ -362,6 +362,12 @@ impl<'a> MappedRow<'a> {
             .ok_or_else(|| RowError::required(self.number(), &self.mapping.column_for(key)))
     }
 
+    /// The header of the column feeding `key` as the file spells it (the field's label when
+    /// the file has no such column): for errors found after parsing, in a batch check.
+    pub fn column(&self, key: &str) -> String {
+        self.mapping.column_for(key)
+    }
+
     /// A row error about the cell feeding `key`, with its column and value filled in.
     pub fn error(&self, key: &str, code: &str, message_ru: &str, message_en: &str) -> RowError {
         let error = RowError::new(self.number(), code, message_ru, message_en)

@@ -196,6 +196,41 @@ impl Intake {
     /// Validates and stores `rows`; one outcome per row, in order. Give a few thousand rows
     /// at a time: each call reads each subscriber partition it touches once.
     pub async fn run(&self, rows: &[IntakeRow]) -> Result<Vec<RowOutcome>, StoreError> {
+        let (mut outcomes, mut pending, partitions) = self.evaluate(rows).await?;
+        for p in &mut pending {
+            let Some(partition) = partitions.get(&p.subscriber_id) else {
+                continue;
+            };
+            let Some((meter, _)) = partition
+                .meters
+                .iter()
+                .find(|(m, _)| m.id == p.record.meter_id)
+            else {
+                continue;
+            };
+            let history = partition
+                .readings
+                .get(&meter.id)
+                .map_or(&[][..], Vec::as_slice);
+            p.extra = supersession_writes(&self.db, meter, history, &p.record, p.record.entered_at)
+                .await?;
+        }
+        self.write(pending, &mut outcomes).await?;
+        Ok(outcomes)
+    }
+
+    /// Validates `rows` exactly as [`Self::run`] does and writes nothing: what a dry run
+    /// reports. `Stored` here means "would be stored". Rows are checked against the history
+    /// as stored plus the rows accepted earlier in the same call.
+    pub async fn check(&self, rows: &[IntakeRow]) -> Result<Vec<RowOutcome>, StoreError> {
+        Ok(self.evaluate(rows).await?.0)
+    }
+
+    /// Resolves and validates every row; the accepted ones come back as pending writes.
+    async fn evaluate(
+        &self,
+        rows: &[IntakeRow],
+    ) -> Result<(Vec<RowOutcome>, Vec<Pending>, HashMap<String, Partition>), StoreError> {
         let serials = self.resolve_serials(rows).await?;
         let accounts = self.resolve_accounts(rows).await?;
         let mut wanted: Vec<&str> = serials
@@ -229,26 +264,7 @@ impl Intake {
             };
             outcomes.push(outcome);
         }
-        for p in &mut pending {
-            let Some(partition) = partitions.get(&p.subscriber_id) else {
-                continue;
-            };
-            let Some((meter, _)) = partition
-                .meters
-                .iter()
-                .find(|(m, _)| m.id == p.record.meter_id)
-            else {
-                continue;
-            };
-            let history = partition
-                .readings
-                .get(&meter.id)
-                .map_or(&[][..], Vec::as_slice);
-            p.extra = supersession_writes(&self.db, meter, history, &p.record, p.record.entered_at)
-                .await?;
-        }
-        self.write(pending, &mut outcomes).await?;
-        Ok(outcomes)
+        Ok((outcomes, pending, partitions))
     }
 
     /// Validates one row against its meter's history; an accepted reading joins the history

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod estimates;
 pub mod estimation;
 pub mod estimation_job;
+pub mod import;
 pub mod input;
 pub mod intake;
 pub mod readings;

@@ -199,6 +199,13 @@ pub async fn run(services: &Services, tenant: &TenantId, job: &ImportJob) -> Res
             let mut handler = crate::catalog::import::LinkImport::new(services, tenant, &audit);
             execute(input, &mut handler, &mut report, tracker).await
         }
+        ImportKind::Readings => {
+            let mut handler =
+                crate::meters::import::ReadingImport::new(services, tenant, &audit, &job.job_id)
+                    .await
+                    .map_err(|e| retry(&e))?;
+            execute(input, &mut handler, &mut report, tracker).await
+        }
     };
     match result {
         Ok(summary) => {

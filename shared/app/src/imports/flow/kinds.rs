@@ -1,6 +1,6 @@
 //! The kinds of import. A kind names its schema (the columns it reads), the job-progress kind
-//! its jobs are listed under, and builds the row handler that applies it. Adding a kind (meter
-//! readings) is a variant here, a schema and a handler beside its use cases.
+//! its jobs are listed under, and builds the row handler that applies it. Adding a kind is a variant here, a schema and a
+//! handler beside its use cases.
 
 use serde::{Deserialize, Serialize};
 
@@ -13,16 +13,23 @@ pub enum ImportKind {
     Subscribers,
     /// Services linked to subscribers (`crate::catalog::import`).
     ServiceLinks,
+    /// Meter readings, by serial or account number (`crate::meters::import`).
+    Readings,
 }
 
 impl ImportKind {
-    pub const ALL: [ImportKind; 2] = [ImportKind::Subscribers, ImportKind::ServiceLinks];
+    pub const ALL: [ImportKind; 3] = [
+        ImportKind::Subscribers,
+        ImportKind::ServiceLinks,
+        ImportKind::Readings,
+    ];
 
     /// The kind as it appears in URLs and saved mappings (`subscribers`, `service-links`).
     pub fn slug(self) -> &'static str {
         match self {
             ImportKind::Subscribers => "subscribers",
             ImportKind::ServiceLinks => "service-links",
+            ImportKind::Readings => "readings",
         }
     }
 
@@ -34,6 +41,7 @@ impl ImportKind {
         match self {
             ImportKind::Subscribers => crate::subscribers::import::SCHEMA,
             ImportKind::ServiceLinks => crate::catalog::import::SCHEMA,
+            ImportKind::Readings => crate::meters::import::SCHEMA,
         }
     }
 
@@ -42,6 +50,7 @@ impl ImportKind {
         match self {
             ImportKind::Subscribers => "subscribers_import",
             ImportKind::ServiceLinks => "service_links_import",
+            ImportKind::Readings => "readings_import",
         }
     }
 
@@ -53,6 +62,7 @@ impl ImportKind {
         match self {
             ImportKind::Subscribers => "Загрузка абонентов",
             ImportKind::ServiceLinks => "Загрузка услуг абонентов",
+            ImportKind::Readings => "Загрузка показаний счётчиков",
         }
     }
 
@@ -60,6 +70,7 @@ impl ImportKind {
         match self {
             ImportKind::Subscribers => "Subscriber import",
             ImportKind::ServiceLinks => "Service link import",
+            ImportKind::Readings => "Meter reading import",
         }
     }
 }
