@@ -456,3 +456,46 @@ async fn the_meters_page_links_to_the_readings_import_page() {
     let meters = reader.get("/meters").await;
     assert!(!meters.text.contains("/imports/readings"));
 }
+
+#[tokio::test]
+async fn the_readings_kind_also_needs_readings_create() {
+    use crm_domain::access::{Action, Permission, PermissionSet, Resource};
+    let world = crate::catalog::World::new().await;
+    let subscribers_only = world
+        .api_key(
+            &world.tenant,
+            PermissionSet::new([Permission::new(Resource::Subscribers, Action::Create)]),
+        )
+        .await;
+    // Not a multipart body: the subscriber kind lets the key in and refuses the body.
+    let other = subscribers_only
+        .raw(
+            http::Method::POST,
+            "/api/v1/imports/subscribers/uploads",
+            "",
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::BAD_REQUEST, "{}", other.text);
+    let readings = subscribers_only
+        .raw(http::Method::POST, "/api/v1/imports/readings/uploads", "")
+        .await;
+    assert_eq!(readings.status, StatusCode::FORBIDDEN, "{}", readings.text);
+    let both = world
+        .api_key(
+            &world.tenant,
+            PermissionSet::new([
+                Permission::new(Resource::Subscribers, Action::Create),
+                Permission::new(Resource::Readings, Action::Create),
+            ]),
+        )
+        .await;
+    let readings = both
+        .raw(http::Method::POST, "/api/v1/imports/readings/uploads", "")
+        .await;
+    assert_eq!(
+        readings.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        readings.text
+    );
+}

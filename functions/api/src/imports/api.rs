@@ -159,7 +159,7 @@ async fn api_upload(
     Path(kind): Path<String>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, Problem> {
-    let kind = kind_of(&kind)?;
+    let kind = kind_of(&context, &kind)?;
     let (name, sink) = receive(multipart, lang).await?;
     let upload = store_upload(&services, &context, kind, &name, sink, lang).await?;
     let dto = upload_dto(&services, &upload, lang).await;

@@ -6,10 +6,12 @@ use crm_app::Services;
 use crm_app::imports::flow::{self, ImportKind, StartError, Upload, UploadError, UploadSink};
 use crm_app::progress::{self, JobStatus};
 use crm_domain::TenantId;
+use crm_domain::access::{Action, Resource};
 use crm_web::access::RequestContext;
 use crm_web::i18n::Lang;
 use crm_web::problem::{FieldError, Problem};
 
+use crate::services_common::allows;
 pub(crate) use crate::subscribers::tenant_of;
 
 /// Uploads bigger than this are cut off by the server before any handler runs; the sink
@@ -20,8 +22,18 @@ pub const BODY_LIMIT: usize = flow::MAX_UPLOAD_BYTES as usize + 64 * 1024;
     clippy::result_large_err,
     reason = "Problem is the one error of every handler; it is built once per failed request"
 )]
-pub fn kind_of(slug: &str) -> Result<ImportKind, Problem> {
-    ImportKind::parse(slug).ok_or_else(Problem::not_found)
+pub fn kind_of(ctx: &RequestContext, slug: &str) -> Result<ImportKind, Problem> {
+    let kind = ImportKind::parse(slug).ok_or_else(Problem::not_found)?;
+    // The routes need `subscribers:create` (one permission per route); a kind that writes
+    // something else needs that permission too, before any file is received.
+    let own = match kind {
+        ImportKind::Readings => Some((Resource::Readings, Action::Create)),
+        ImportKind::Subscribers | ImportKind::ServiceLinks => None,
+    };
+    match own {
+        Some((resource, action)) if !allows(ctx, resource, action) => Err(Problem::forbidden()),
+        _ => Ok(kind),
+    }
 }
 
 fn field_problem(code: &str, ru: &str, en: &str, lang: Lang) -> Problem {

@@ -3,8 +3,10 @@
 //! progress and report). Handlers are thin: they stream the upload, call the flow, and shape
 //! the answer.
 //!
-//! Access: every route needs `subscribers:create`. Both kinds there are change subscribers
-//! (their profiles, or the services linked to them), and a file can create accounts.
+//! Access: every route needs `subscribers:create`: the subscriber and service-link kinds change
+//! subscribers (their profiles, or the services linked to them), and a file can create
+//! accounts. The readings kind also needs `readings:create`, checked with the kind
+//! (`common::kind_of`) before a file is received.
 
 mod api;
 mod common;

@@ -124,7 +124,7 @@ async fn upload_page(
 ) -> Response {
     let lang = chrome.lang;
     let result = async {
-        let kind = kind_of(&kind)?;
+        let kind = kind_of(&ctx, &kind)?;
         let view = upload_view(&services, &ctx, kind, lang, None).await?;
         Ok(framed(&services, &ctx, chrome, title(kind, lang), view)
             .await
@@ -143,7 +143,7 @@ async fn upload(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
     let lang = chrome.lang;
-    let kind = match kind_of(&kind) {
+    let kind = match kind_of(&ctx, &kind) {
         Ok(kind) => kind,
         Err(problem) => return format.respond(problem),
     };
