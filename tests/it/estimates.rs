@@ -631,3 +631,65 @@ async fn another_tenants_meters_are_never_estimated_or_read() {
         keys::estimate(&Namespace::tenant(&world.tenant), &sub, "m1", "2025-08")
     );
 }
+
+#[tokio::test]
+async fn a_reading_imported_in_a_batch_supersedes_the_estimates_too() {
+    use crm_app::meters::intake::{Intake, IntakeRow, MeterRef, RowOutcome};
+    let world = World::new().await;
+    let services = world.services();
+    let db = services.db.tenant(&world.tenant);
+    let service = water(&world).await;
+    let sub = subscriber(&world, &world.tenant, &service, 2).await;
+    let m = meter("m1", &sub, &service, "2030-12-31");
+    install(&db, &m, &JAN_TO_JUL).await;
+    // The serial sentinel, as the registry writes it: how a file's row finds the meter.
+    let mut sentinel = crm_app::store::Body::new();
+    sentinel.insert("meter_id".into(), json!("m1"));
+    sentinel.insert("subscriber_id".into(), json!(sub));
+    db.put(Put {
+        item: Item::new(keys::meter_serial(db.namespace(), &m.serial), sentinel),
+        condition: Condition::MustNotExist,
+    })
+    .await
+    .unwrap();
+    for month in ["2025-08", "2025-09", "2025-10"] {
+        run(services, &world.tenant, month).await;
+    }
+
+    let intake = Intake::new(
+        services,
+        &world.tenant,
+        &Audit::system("test"),
+        ReadingSource::Import,
+        "file-1",
+    )
+    .await
+    .unwrap();
+    let row = IntakeRow {
+        line: 2,
+        meter: MeterRef::Serial(m.serial.clone()),
+        date: day("2025-10-20"),
+        values: vec![dec("51")],
+    };
+    let outcomes = intake.run(std::slice::from_ref(&row)).await.unwrap();
+    assert!(
+        matches!(outcomes[0], RowOutcome::Stored { .. }),
+        "{outcomes:?}"
+    );
+    // The same three months as when the reading is typed in, with the same differences.
+    let found = estimates(&db, &sub).await;
+    assert_eq!(found.len(), 3);
+    let differences: Vec<Decimal> = found
+        .iter()
+        .map(|(e, _)| e.superseded.as_ref().expect("superseded").difference[0])
+        .collect();
+    assert_eq!(differences.iter().sum::<Decimal>(), dec("3"));
+
+    // The same file again changes nothing.
+    let again = intake.run(std::slice::from_ref(&row)).await.unwrap();
+    assert!(
+        matches!(again[0], RowOutcome::Unchanged { .. }),
+        "{again:?}"
+    );
+    assert_eq!(estimates(&db, &sub).await, found);
+}

@@ -113,11 +113,12 @@ pub fn meter_locator(namespace: &Namespace, meter_id: &str) -> Key {
     namespace.key(&["METER", meter_id], "LOCATOR")
 }
 
-/// Sort-key range of a subscriber's partition holding its meters and current readings (and
-/// the profile between them), for one query per subscriber: `METER#` .. `READING#<max>`.
-pub fn meters_and_readings_range() -> (String, String) {
+/// Sort-key range of a subscriber's partition holding its estimates, meters and current
+/// readings (and the links and profile between them), for one query per subscriber:
+/// `ESTIMATE#` .. `READING#<max>` (earlier reading versions, `READING_V#`, sort after it).
+pub fn estimates_meters_and_readings_range() -> (String, String) {
     (
-        METER_SORT_PREFIX.to_owned(),
+        ESTIMATE_SORT_PREFIX.to_owned(),
         format!("{READING_SORT_PREFIX}\u{10FFFF}"),
     )
 }

@@ -162,6 +162,29 @@ pub async fn supersession_writes(
         return Ok(Vec::new());
     }
     let estimates = of_meter(db, meter).await?;
+    Ok(supersession_writes_with(
+        db.namespace(),
+        meter,
+        history,
+        new,
+        estimates,
+        now,
+    ))
+}
+
+/// [`supersession_writes`] with the meter's estimates already read (the batch intake reads
+/// them with the rest of the subscriber's partition).
+pub fn supersession_writes_with(
+    ns: &keys::Namespace,
+    meter: &MeterRecord,
+    history: &[ReadingRecord],
+    new: &ReadingRecord,
+    estimates: Vec<(EstimateRecord, u64)>,
+    now: DateTime<Utc>,
+) -> Vec<Write> {
+    if new.source == ReadingSource::Estimated || !meter.spec().verified_on(new.date) {
+        return Vec::new();
+    }
     let all: Vec<&ReadingRecord> = history
         .iter()
         .filter(|r| r.date != new.date)
@@ -180,14 +203,13 @@ pub async fn supersession_writes(
         })
         .collect();
     if covered.is_empty() {
-        return Ok(Vec::new());
+        return Vec::new();
     }
     let months: Vec<BillingMonth> = covered.iter().map(|(_, _, m)| *m).collect();
     let Some(shares) = real_shares(meter, &trusted, new, &months) else {
-        return Ok(Vec::new());
+        return Vec::new();
     };
-    let ns = db.namespace();
-    Ok(covered
+    covered
         .into_iter()
         .zip(shares)
         .map(|((mut estimate, version, _), real)| {
@@ -205,7 +227,7 @@ pub async fn supersession_writes(
                 condition: Condition::VersionEquals(version),
             })
         })
-        .collect())
+        .collect()
 }
 
 /// One estimate of a month's listing, with what a person recognises it by.

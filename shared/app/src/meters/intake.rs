@@ -16,9 +16,9 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use super::Thresholds;
-use super::estimates::supersession_writes;
+use super::estimates::supersession_writes_with;
 use super::reasons;
-use super::records::{MeterRecord, MeterStatus, ReadingRecord, reading_body};
+use super::records::{EstimateRecord, MeterRecord, MeterStatus, ReadingRecord, reading_body};
 use crate::Services;
 use crate::audit::{Audit, Change};
 use crate::keys;
@@ -158,6 +158,8 @@ pub struct Intake {
 struct Partition {
     meters: Vec<(MeterRecord, u64)>,
     readings: HashMap<String, Vec<ReadingRecord>>,
+    /// By meter: what a new reading may supersede.
+    estimates: HashMap<String, Vec<(EstimateRecord, u64)>>,
 }
 
 struct Pending {
@@ -212,8 +214,19 @@ impl Intake {
                 .readings
                 .get(&meter.id)
                 .map_or(&[][..], Vec::as_slice);
-            p.extra = supersession_writes(&self.db, meter, history, &p.record, p.record.entered_at)
-                .await?;
+            let estimates = partition
+                .estimates
+                .get(&meter.id)
+                .cloned()
+                .unwrap_or_default();
+            p.extra = supersession_writes_with(
+                self.db.namespace(),
+                meter,
+                history,
+                &p.record,
+                estimates,
+                p.record.entered_at,
+            );
         }
         self.write(pending, &mut outcomes).await?;
         Ok(outcomes)
@@ -555,7 +568,7 @@ impl Intake {
 
 /// A subscriber's meters and current readings: one query (paged) over `METER#`..`READING#`.
 async fn partition(db: &ScopedDb, subscriber_id: &str) -> Result<Partition, StoreError> {
-    let (low, high) = keys::meters_and_readings_range();
+    let (low, high) = keys::estimates_meters_and_readings_range();
     let pk = keys::subscriber_partition(db.namespace(), subscriber_id);
     let mut partition = Partition::default();
     let mut cursor = None;
@@ -576,6 +589,13 @@ async fn partition(db: &ScopedDb, subscriber_id: &str) -> Result<Partition, Stor
                     .entry(reading.meter_id.clone())
                     .or_default()
                     .push(reading);
+            } else if item.key.sk.starts_with(keys::ESTIMATE_SORT_PREFIX) {
+                let estimate = EstimateRecord::from_item(item)?;
+                partition
+                    .estimates
+                    .entry(estimate.meter_id.clone())
+                    .or_default()
+                    .push((estimate, item.version));
             }
         }
         match page.next {

@@ -150,6 +150,12 @@ pub struct EstimateRecord {
     pub superseded: Option<Supersession>,
 }
 
+impl EstimateRecord {
+    pub fn from_item(item: &Item) -> Result<Self, StoreError> {
+        from_body(item)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EstimateMethod {
