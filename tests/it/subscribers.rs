@@ -768,3 +768,53 @@ async fn the_demo_seed_is_realistic_and_idempotent() {
         "numbering continues after the demo"
     );
 }
+
+#[tokio::test]
+async fn generated_numbers_follow_the_tenants_numbering_setting() {
+    let env = Env::new("acme").await;
+    let first = env.create(person("Первый", "Абонент")).await;
+    assert_eq!(first["account_number"], "ЛС-000001", "the default pattern");
+
+    let put = |body: serde_json::Value| {
+        env.send(
+            Some(env.admin()),
+            Method::PUT,
+            "/api/v1/settings/account_numbering",
+            Some(body),
+        )
+    };
+    let bad = put(json!({"account_prefix": "=HYPERLINK(", "account_width": 4})).await;
+    assert_eq!(
+        bad.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        bad.text()
+    );
+    assert!(bad.text().contains("account_prefix"), "{}", bad.text());
+    let too_wide = put(json!({"account_prefix": "Л", "account_width": 13})).await;
+    assert_eq!(too_wide.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        too_wide.text().contains("account_width"),
+        "{}",
+        too_wide.text()
+    );
+
+    let saved = put(json!({"account_prefix": "ВК/", "account_width": 4})).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+    // The counter goes on; only the look of new numbers changes.
+    let second = env.create(person("Второй", "Абонент")).await;
+    assert_eq!(second["account_number"], "ВК/0002");
+    let again = env
+        .send(
+            Some(env.admin()),
+            Method::GET,
+            &format!("/api/v1/subscribers/{}", first["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(
+        again.json()["account_number"],
+        "ЛС-000001",
+        "numbers given stay"
+    );
+}

@@ -21,6 +21,7 @@ use super::tenant_of;
 pub struct SettingsView {
     pub branding: BrandingView,
     pub invoice_numbering: NumberingView,
+    pub account_numbering: AccountNumberingBody,
     pub payments: PaymentsBody,
     pub meter_readings: MeterReadingsBody,
     pub meter_validation: MeterValidationBody,
@@ -101,6 +102,16 @@ pub struct MeterValidationBody {
     pub caps: std::collections::BTreeMap<String, String>,
 }
 
+/// `PUT /api/v1/settings/account_numbering`: generated personal-account numbers.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AccountNumberingBody {
+    /// Letters, digits, `-` and `/` before the counter (`ЛС-`); may be empty.
+    #[schema(example = "ЛС-")]
+    pub account_prefix: String,
+    /// Digits of the zero-padded counter, 1..=12.
+    pub account_width: u32,
+}
+
 /// `PUT /api/v1/settings/meter_estimation`: estimating missing readings (Decree 354 p. 59-60).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MeterEstimationBody {
@@ -133,6 +144,7 @@ pub enum SectionBody {
     MeterReadings(MeterReadingsBody),
     MeterValidation(MeterValidationBody),
     MeterEstimation(MeterEstimationBody),
+    AccountNumbering(AccountNumberingBody),
     Notifications(NotificationsBody),
 }
 
@@ -178,6 +190,10 @@ pub fn view(settings: &TenantSettings, year: i32) -> SettingsView {
                     )
                 })
                 .collect(),
+        },
+        account_numbering: AccountNumberingBody {
+            account_prefix: settings.account_numbering.prefix.clone(),
+            account_width: settings.account_numbering.width,
         },
         meter_estimation: MeterEstimationBody {
             average_months: settings.meter_estimation.average_months,
@@ -244,13 +260,13 @@ pub async fn get_settings(
 }
 
 /// Replaces one section: `branding`, `invoice_numbering`, `payments`, `meter_readings`,
-/// `meter_validation`, `meter_estimation` or `notifications` (`meter_validation` takes
+/// `account_numbering`, `meter_validation`, `meter_estimation` or `notifications` (`meter_validation` takes
 /// `average_factor`, `average_months` and `cap_<kind>` fields). The change is audited with its field-by-field difference.
 #[utoipa::path(
     put,
     path = "/api/v1/settings/{section}",
     tag = "settings",
-    params(("section" = String, Path, description = "branding, invoice_numbering, payments, meter_readings, meter_validation, meter_estimation, notifications")),
+    params(("section" = String, Path, description = "branding, invoice_numbering, account_numbering, payments, meter_readings, meter_validation, meter_estimation, notifications")),
     request_body = SectionBody,
     responses(
         (status = 200, description = "Saved; all settings", body = SettingsView),

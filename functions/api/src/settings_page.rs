@@ -107,6 +107,30 @@ async fn page(
         saved.meter_estimation.to_fields(),
     );
     let o = values(SectionName::Notifications, saved.notifications.to_fields());
+    let acc = values(
+        SectionName::AccountNumbering,
+        saved.account_numbering.to_fields(),
+    );
+    let mut account_numbering = section_form::<settings::AccountNumberingSection>(
+        st.h_account_numbering,
+        vec![
+            Field::text(t, "account_prefix", st.prefix)
+                .value(acc.get("account_prefix"))
+                .hint(st.account_prefix_hint),
+            Field::input(t, "number", "account_width", st.account_width)
+                .value(acc.get("account_width")),
+        ],
+        errors_of(SectionName::AccountNumbering),
+        t,
+    );
+    account_numbering.note = Some((st.account_preview)(
+        &saved
+            .account_numbering
+            .pattern()
+            .format(1)
+            .map(|n| n.as_str().to_owned())
+            .unwrap_or_default(),
+    ));
     let v = values(
         SectionName::MeterValidation,
         saved.meter_validation.to_fields(),
@@ -175,6 +199,7 @@ async fn page(
             t,
         ),
         numbering,
+        account_numbering,
         section_form::<settings::PaymentsSection>(
             st.h_payments,
             vec![number("due_day", st.due_day, p.get("due_day")).hint(st.due_day_hint)],

@@ -86,7 +86,12 @@ pub fn tenant_domain_listing(tenant: &TenantId, host: &str) -> Key {
 
 /// A tenant's settings (one item, a field per section).
 pub fn settings(tenant: &TenantId) -> Key {
-    Namespace::tenant(tenant).key(&["SETTINGS"], "SETTINGS")
+    settings_in(&Namespace::tenant(tenant))
+}
+
+/// The same item, from a tenant handle's namespace.
+pub fn settings_in(namespace: &Namespace) -> Key {
+    namespace.key(&["SETTINGS"], "SETTINGS")
 }
 
 /// Shards of the all-items index: a tenant's writes spread over this many index partitions,

@@ -37,7 +37,8 @@ pub use error::SettingsError;
 pub use fields::Fields;
 pub use logo::{StoredLogo, logo, remove_logo, upload_logo};
 pub use sections::{
-    BrandingSection, LogoRef, MeterEstimationSection, MeterReadingsSection, MeterValidationSection,
-    NotificationsSection, PaymentsSection, Section, SectionName, TenantSettings, cap_field,
+    AccountNumberingSection, BrandingSection, LogoRef, MeterEstimationSection,
+    MeterReadingsSection, MeterValidationSection, NotificationsSection, PaymentsSection, Section,
+    SectionName, TenantSettings, cap_field,
 };
-pub use store::{load, save, save_named};
+pub use store::{load, load_scoped, save, save_named};

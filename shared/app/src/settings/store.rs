@@ -7,13 +7,14 @@ use serde_json::Value;
 use super::error::SettingsError;
 use super::fields::Fields;
 use super::sections::{
-    BrandingSection, MeterEstimationSection, MeterReadingsSection, MeterValidationSection,
-    NotificationsSection, PaymentsSection, Section, SectionName, TenantSettings,
+    AccountNumberingSection, BrandingSection, MeterEstimationSection, MeterReadingsSection,
+    MeterValidationSection, NotificationsSection, PaymentsSection, Section, SectionName,
+    TenantSettings,
 };
 use crate::Services;
 use crate::audit::{Audit, Change};
 use crate::keys;
-use crate::store::{Condition, Db, Item, Put, StoreError, Write};
+use crate::store::{Condition, Db, Item, Put, ScopedDb, StoreError, Write};
 
 /// The tenant's settings and the version of their item (0 when never saved).
 pub async fn load(db: &Db, tenant: &TenantId) -> Result<(TenantSettings, u64), StoreError> {
@@ -21,6 +22,14 @@ pub async fn load(db: &Db, tenant: &TenantId) -> Result<(TenantSettings, u64), S
         Some(item) => Ok((TenantSettings::from_body(&item.body), item.version)),
         None => Ok((TenantSettings::default(), 0)),
     }
+}
+
+/// The settings through a tenant handle (use cases that hold one rather than the tenant id).
+pub async fn load_scoped(db: &ScopedDb) -> Result<TenantSettings, StoreError> {
+    Ok(match db.get(&keys::settings_in(db.namespace())).await? {
+        Some(item) => TenantSettings::from_body(&item.body),
+        None => TenantSettings::default(),
+    })
 }
 
 /// Validates and saves one section from submitted fields.
@@ -54,6 +63,9 @@ pub async fn save_named(
         }
         SectionName::MeterValidation => {
             save::<MeterValidationSection>(services, audit, tenant, fields).await
+        }
+        SectionName::AccountNumbering => {
+            save::<AccountNumberingSection>(services, audit, tenant, fields).await
         }
         SectionName::MeterEstimation => {
             save::<MeterEstimationSection>(services, audit, tenant, fields).await

@@ -11,11 +11,13 @@ use crate::store::{Body, Change, Condition, Item, Put, ScopedDb, StoreError, Upd
 /// How many taken numbers in a row are skipped before giving up.
 const MAX_SKIPS: u64 = 10_000;
 
-/// The tenant's numbering pattern. Tenant settings have no account-number section yet (they
-/// number invoices), so every tenant numbers `ЛС-000001`, `ЛС-000002`, ...; when the section
-/// lands, this function is the one place that reads it.
-pub async fn pattern(_db: &ScopedDb) -> Result<AccountNumberPattern, StoreError> {
-    Ok(default_pattern())
+/// The tenant's numbering pattern: its «Нумерация лицевых счетов» setting (`ЛС-000001`,
+/// `ЛС-000002`, ... unless changed).
+pub async fn pattern(db: &ScopedDb) -> Result<AccountNumberPattern, StoreError> {
+    Ok(crate::settings::load_scoped(db)
+        .await?
+        .account_numbering
+        .pattern())
 }
 
 pub fn default_pattern() -> AccountNumberPattern {

@@ -1,5 +1,6 @@
 //! The sections of [`TenantSettings`] and what every section does ([`Section`]).
 
+mod account_numbering;
 mod branding;
 mod meter_estimation;
 mod meter_readings;
@@ -8,6 +9,7 @@ mod notifications;
 mod numbering;
 mod payments;
 
+pub use account_numbering::AccountNumberingSection;
 pub use branding::{BrandingSection, LogoRef};
 pub use meter_estimation::MeterEstimationSection;
 pub use meter_readings::MeterReadingsSection;
@@ -28,6 +30,7 @@ use crate::validation::Invalid;
 pub enum SectionName {
     Branding,
     InvoiceNumbering,
+    AccountNumbering,
     Payments,
     MeterReadings,
     MeterValidation,
@@ -36,9 +39,10 @@ pub enum SectionName {
 }
 
 impl SectionName {
-    pub const ALL: [SectionName; 7] = [
+    pub const ALL: [SectionName; 8] = [
         SectionName::Branding,
         SectionName::InvoiceNumbering,
+        SectionName::AccountNumbering,
         SectionName::Payments,
         SectionName::MeterReadings,
         SectionName::MeterValidation,
@@ -50,6 +54,7 @@ impl SectionName {
         match self {
             SectionName::Branding => "branding",
             SectionName::InvoiceNumbering => "invoice_numbering",
+            SectionName::AccountNumbering => "account_numbering",
             SectionName::Payments => "payments",
             SectionName::MeterReadings => "meter_readings",
             SectionName::MeterValidation => "meter_validation",
@@ -85,6 +90,7 @@ pub trait Section:
 pub struct TenantSettings {
     pub branding: BrandingSection,
     pub invoice_numbering: InvoiceNumbering,
+    pub account_numbering: AccountNumberingSection,
     pub payments: PaymentsSection,
     pub meter_readings: MeterReadingsSection,
     pub meter_validation: MeterValidationSection,
@@ -100,6 +106,9 @@ impl TenantSettings {
             match name {
                 SectionName::Branding => read::<BrandingSection>(body, &mut settings),
                 SectionName::InvoiceNumbering => read::<InvoiceNumbering>(body, &mut settings),
+                SectionName::AccountNumbering => {
+                    read::<AccountNumberingSection>(body, &mut settings)
+                }
                 SectionName::Payments => read::<PaymentsSection>(body, &mut settings),
                 SectionName::MeterReadings => read::<MeterReadingsSection>(body, &mut settings),
                 SectionName::MeterValidation => read::<MeterValidationSection>(body, &mut settings),
@@ -116,6 +125,7 @@ impl TenantSettings {
             let value = match name {
                 SectionName::Branding => to_value(&self.branding),
                 SectionName::InvoiceNumbering => to_value(&self.invoice_numbering),
+                SectionName::AccountNumbering => to_value(&self.account_numbering),
                 SectionName::Payments => to_value(&self.payments),
                 SectionName::MeterReadings => to_value(&self.meter_readings),
                 SectionName::MeterValidation => to_value(&self.meter_validation),
