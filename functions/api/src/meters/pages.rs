@@ -798,6 +798,20 @@ fn input_from(pairs: &[(String, String)], kind: Option<MeterKind>) -> MeterInput
     }
 }
 
+/// The serial field's message when another meter of the tenant has the serial.
+fn serial_taken(lang: Lang) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    errors.add(
+        "serial",
+        tx(
+            lang,
+            "Счётчик с таким заводским номером уже есть",
+            "A meter with this serial number exists",
+        ),
+    );
+    errors
+}
+
 fn errors_of(lang: Lang, invalid: &crm_app::validation::Invalid) -> FieldErrors {
     let mut errors = FieldErrors::new();
     for (field, message) in invalid.messages(lang == Lang::Ru) {
@@ -1037,18 +1051,7 @@ async fn create(
             );
         }
         Err(MeterError::Invalid(invalid)) => errors_of(lang, &invalid),
-        Err(MeterError::SerialTaken) => {
-            let mut e = FieldErrors::new();
-            e.add(
-                "serial",
-                tx(
-                    lang,
-                    "Счётчик с таким заводским номером уже есть",
-                    "A meter with this serial number exists",
-                ),
-            );
-            e
-        }
+        Err(MeterError::SerialTaken) => serial_taken(lang),
         Err(e) => return format.respond(super::problem(lang, e)),
     };
     let subscriber_id = pairs_get(&pairs, "subscriber_id").unwrap_or("").to_owned();
@@ -1154,18 +1157,7 @@ async fn save(
             return FlashKeys::from_services(&services).redirect(&card_href(&id), &flash, &headers);
         }
         Err(MeterError::Invalid(invalid)) => errors_of(lang, &invalid),
-        Err(MeterError::SerialTaken) => {
-            let mut e = FieldErrors::new();
-            e.add(
-                "serial",
-                tx(
-                    lang,
-                    "Счётчик с таким заводским номером уже есть",
-                    "A meter with this serial number exists",
-                ),
-            );
-            e
-        }
+        Err(MeterError::SerialTaken) => serial_taken(lang),
         Err(e) => return format.respond(super::problem(lang, e)),
     };
     render_form(
@@ -1479,18 +1471,7 @@ async fn replace_save(
             );
         }
         Err(MeterError::Invalid(invalid)) => errors_of(lang, &invalid),
-        Err(MeterError::SerialTaken) => {
-            let mut e = FieldErrors::new();
-            e.add(
-                "serial",
-                tx(
-                    lang,
-                    "Счётчик с таким заводским номером уже есть",
-                    "A meter with this serial number exists",
-                ),
-            );
-            e
-        }
+        Err(MeterError::SerialTaken) => serial_taken(lang),
         Err(e) => return format.respond(super::problem(lang, e)),
     };
     render_replace(&services, &context, chrome, &view, &pairs, &errors).await

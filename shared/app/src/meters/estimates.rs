@@ -77,10 +77,7 @@ pub async fn of_meter(
             .limit(1000);
         let page = db.query(query, cursor.as_ref()).await?;
         for item in &page.items {
-            let record: EstimateRecord =
-                serde_json::from_value(serde_json::Value::Object(item.body.clone()))
-                    .map_err(|e| StoreError::Backend(format!("unreadable {:?}: {e}", item.key)))?;
-            found.push((record, item.version));
+            found.push((EstimateRecord::from_item(item)?, item.version));
         }
         match page.next {
             Some(next) => cursor = Some(next),

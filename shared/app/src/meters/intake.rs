@@ -18,13 +18,14 @@ use serde_json::{Value, json};
 use super::Thresholds;
 use super::estimates::supersession_writes_with;
 use super::reasons;
-use super::records::{EstimateRecord, MeterRecord, MeterStatus, ReadingRecord, reading_body};
+use super::records::{
+    EstimateRecord, MeterRecord, MeterStatus, ReadingRecord, reading_body, subscriber_meters,
+};
 use crate::Services;
 use crate::audit::{Audit, Change};
 use crate::keys;
 use crate::store::{
-    Condition, Index, Item, Key, MAX_BATCH_GET, MAX_TRANSACTION_ITEMS, Put, Query, ScopedDb,
-    SortKey, StoreError, Write,
+    Condition, Item, Key, MAX_BATCH_GET, MAX_TRANSACTION_ITEMS, Put, ScopedDb, StoreError, Write,
 };
 use crate::subscribers;
 use crate::validation::Reason;
@@ -566,41 +567,27 @@ impl Intake {
     }
 }
 
-/// A subscriber's meters and current readings: one query (paged) over `METER#`..`READING#`.
+/// A subscriber's meters, current readings and estimates (one range query, see
+/// `subscriber_meters`), grouped by meter.
 async fn partition(db: &ScopedDb, subscriber_id: &str) -> Result<Partition, StoreError> {
-    let (low, high) = keys::estimates_meters_and_readings_range();
-    let pk = keys::subscriber_partition(db.namespace(), subscriber_id);
-    let mut partition = Partition::default();
-    let mut cursor = None;
-    loop {
-        let query = Query::new(Index::Table, pk.clone())
-            .sort(SortKey::Between(low.clone(), high.clone()))
-            .limit(1000);
-        let page = db.query(query, cursor.as_ref()).await?;
-        for item in &page.items {
-            if item.key.sk.starts_with(keys::METER_SORT_PREFIX) {
-                partition
-                    .meters
-                    .push((MeterRecord::from_item(item)?, item.version));
-            } else if item.key.sk.starts_with(keys::READING_SORT_PREFIX) {
-                let reading = ReadingRecord::from_item(item)?;
-                partition
-                    .readings
-                    .entry(reading.meter_id.clone())
-                    .or_default()
-                    .push(reading);
-            } else if item.key.sk.starts_with(keys::ESTIMATE_SORT_PREFIX) {
-                let estimate = EstimateRecord::from_item(item)?;
-                partition
-                    .estimates
-                    .entry(estimate.meter_id.clone())
-                    .or_default()
-                    .push((estimate, item.version));
-            }
-        }
-        match page.next {
-            Some(next) => cursor = Some(next),
-            None => return Ok(partition),
-        }
+    let found = subscriber_meters(db, subscriber_id).await?;
+    let mut partition = Partition {
+        meters: found.meters,
+        ..Partition::default()
+    };
+    for reading in found.readings {
+        partition
+            .readings
+            .entry(reading.meter_id.clone())
+            .or_default()
+            .push(reading);
     }
+    for (estimate, version) in found.estimates {
+        partition
+            .estimates
+            .entry(estimate.meter_id.clone())
+            .or_default()
+            .push((estimate, version));
+    }
+    Ok(partition)
 }

@@ -193,7 +193,7 @@ pub fn estimate_body(record: &EstimateRecord) -> Body {
 }
 
 /// Everything of a subscriber's meters: the meters, each meter's current readings in date
-/// order, and its estimates. One query on the subscriber's partition (paged).
+/// order, and its estimates. One range query on the subscriber's partition (paged).
 #[derive(Clone, Debug, Default)]
 pub struct SubscriberMeters {
     pub meters: Vec<(MeterRecord, u64)>,
@@ -215,36 +215,33 @@ pub async fn subscriber_meters(
     db: &ScopedDb,
     subscriber_id: &str,
 ) -> Result<SubscriberMeters, StoreError> {
-    let ns = db.namespace();
-    let partition = keys::subscriber_partition(ns, subscriber_id);
+    let (low, high) = keys::estimates_meters_and_readings_range();
+    let partition = keys::subscriber_partition(db.namespace(), subscriber_id);
     let mut found = SubscriberMeters::default();
-    for prefix in [
-        keys::METER_SORT_PREFIX,
-        keys::READING_SORT_PREFIX,
-        keys::ESTIMATE_SORT_PREFIX,
-    ] {
-        let mut cursor = None;
-        loop {
-            let query = Query::new(Index::Table, partition.clone())
-                .sort(SortKey::BeginsWith(prefix.to_owned()))
-                .limit(1000);
-            let page = db.query(query, cursor.as_ref()).await?;
-            for item in &page.items {
-                match prefix {
-                    p if p == keys::METER_SORT_PREFIX => found
-                        .meters
-                        .push((MeterRecord::from_item(item)?, item.version)),
-                    p if p == keys::READING_SORT_PREFIX => {
-                        found.readings.push(ReadingRecord::from_item(item)?)
-                    }
-                    _ => found.estimates.push((from_body(item)?, item.version)),
-                }
+    let mut cursor = None;
+    loop {
+        let query = Query::new(Index::Table, partition.clone())
+            .sort(SortKey::Between(low.clone(), high.clone()))
+            .limit(1000);
+        let page = db.query(query, cursor.as_ref()).await?;
+        for item in &page.items {
+            let sk = item.key.sk.as_str();
+            if sk.starts_with(keys::METER_SORT_PREFIX) {
+                found
+                    .meters
+                    .push((MeterRecord::from_item(item)?, item.version));
+            } else if sk.starts_with(keys::READING_SORT_PREFIX) {
+                found.readings.push(ReadingRecord::from_item(item)?);
+            } else if sk.starts_with(keys::ESTIMATE_SORT_PREFIX) {
+                found
+                    .estimates
+                    .push((EstimateRecord::from_item(item)?, item.version));
             }
-            match page.next {
-                Some(next) => cursor = Some(next),
-                None => break,
-            }
+            // The links and the profile sort inside the range too; they are not read here.
+        }
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => return Ok(found),
         }
     }
-    Ok(found)
 }

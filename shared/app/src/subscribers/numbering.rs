@@ -20,13 +20,6 @@ pub async fn pattern(db: &ScopedDb) -> Result<AccountNumberPattern, StoreError> 
         .pattern())
 }
 
-pub fn default_pattern() -> AccountNumberPattern {
-    AccountNumberPattern {
-        prefix: "ЛС-".to_owned(),
-        width: 6,
-    }
-}
-
 /// The next free number and the counter write that must go into the creating transaction.
 /// `None` when the pattern has run out of numbers.
 pub async fn next_number(
