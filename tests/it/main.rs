@@ -22,6 +22,7 @@ mod meters;
 mod outbox;
 mod queue_conformance;
 mod readings_import;
+mod readings_intake;
 mod readme;
 mod roles;
 mod scheduler;

@@ -16,11 +16,11 @@ use crate::catalog::{Answer, Client, World};
 
 /// A world with one real subscriber linked to a metered water service and a two-zone
 /// electricity service.
-struct Meters {
-    world: World,
-    subscriber: String,
+pub(crate) struct Meters {
+    pub(crate) world: World,
+    pub(crate) subscriber: String,
     account: String,
-    water: String,
+    pub(crate) water: String,
     power: String,
 }
 
@@ -48,7 +48,7 @@ async fn subscriber(world: &World, tenant: &TenantId, surname: &str) -> (String,
 }
 
 impl Meters {
-    async fn new() -> Meters {
+    pub(crate) async fn new() -> Meters {
         Self::with_tenant("acme").await
     }
 
@@ -81,7 +81,7 @@ impl Meters {
         &self.world.admin
     }
 
-    async fn create(&self, body: Value) -> Answer {
+    pub(crate) async fn create(&self, body: Value) -> Answer {
         self.admin()
             .send(Method::POST, "/api/v1/meters", body)
             .await

@@ -350,7 +350,7 @@ impl Store for DynamoStore {
     }
 
     async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        check_transaction(&writes)?;
+        check_transaction(&writes, self.transaction_limit())?;
         for write in &writes {
             if let Write::Update(update) = write {
                 check_update(update)?;

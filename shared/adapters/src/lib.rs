@@ -11,6 +11,13 @@
 //! [`wiring`] turns a `Config` into `Services`; [`bootstrap`] creates the AWS resources from the
 //! same definitions the template uses; [`lambda_sqs`] adapts SQS Lambda events to the job runner.
 
+/// Every binary (the Lambda functions, the workers, `crm`, the benchmarks and tests) links this
+/// crate, so they all get this allocator. Reading and writing items is allocation-heavy (JSON
+/// bodies, keys); glibc's malloc was a quarter of the readings intake's time
+/// (docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod aws;
 pub mod bootstrap;
 pub mod dns_udp;

@@ -27,6 +27,13 @@ const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 const STATEMENT_CACHE: usize = 128;
 /// Rows deleted per writer-lock hold by the sweeper, so writers are never blocked for long.
 const PURGE_CHUNK: usize = 1000;
+/// Writes one transaction may hold. SQLite's cost is per commit, not per write; the bound only
+/// keeps one transaction from holding the writer for more than a few tens of milliseconds.
+const TRANSACTION_LIMIT: usize = 10_000;
+/// Bytes of the file each connection maps; the OS shares the pages between connections.
+const MMAP_SIZE: i64 = 1 << 30;
+/// Page cache per connection, in KiB.
+const PAGE_CACHE_KIB: i64 = 16 * 1024;
 
 pub struct SqliteStore {
     writer: Mutex<Connection>,
@@ -397,7 +404,7 @@ impl Store for SqliteStore {
     }
 
     async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        check_transaction(&writes)?;
+        check_transaction(&writes, self.transaction_limit())?;
         for write in &writes {
             if let Write::Update(update) = write {
                 check_update(update)?;
@@ -424,6 +431,10 @@ impl Store for SqliteStore {
             }
             Ok(())
         })
+    }
+
+    fn transaction_limit(&self) -> usize {
+        TRANSACTION_LIMIT
     }
 
     async fn query(&self, query: &Query) -> Result<RawPage, StoreError> {
@@ -466,6 +477,13 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
     // NORMAL is durable across application crashes in WAL mode; only an OS crash may lose the
     // last commits, which is acceptable for the embedded store.
     conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(sql_error)?;
+    // Pages are read through a memory map and a larger page cache rather than one `pread` per
+    // page: a bulk import touches hundreds of megabytes, and the default 2 MiB cache made the
+    // system calls its largest cost (docs/benchmarks.md, readings intake).
+    conn.pragma_update(None, "mmap_size", MMAP_SIZE)
+        .map_err(sql_error)?;
+    conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)
         .map_err(sql_error)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)

@@ -149,5 +149,5 @@ fn record_item(namespace: &Namespace, record: &AuditRecord) -> Item {
 
 /// Reads a stored record back.
 pub fn record_from_item(item: &Item) -> Option<AuditRecord> {
-    serde_json::from_value(Value::Object(item.body.clone())).ok()
+    item.decode().ok()
 }

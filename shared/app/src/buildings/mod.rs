@@ -98,7 +98,7 @@ impl Building {
     }
 
     pub fn from_item(item: &Item) -> Result<Building, StoreError> {
-        serde_json::from_value(Value::Object(item.body.clone()))
+        item.decode()
             .map_err(|e| StoreError::Backend(format!("unreadable building {:?}: {e}", item.key)))
     }
 }

@@ -61,7 +61,8 @@ impl Link {
     }
 
     pub fn from_item(item: &Item) -> Result<Link, StoreError> {
-        let mut link: Link = serde_json::from_value(Value::Object(item.body.clone()))
+        let mut link: Link = item
+            .decode()
             .map_err(|e| StoreError::Backend(format!("unreadable link {:?}: {e}", item.key)))?;
         link.item_version = item.version;
         Ok(link)

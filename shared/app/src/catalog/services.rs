@@ -125,7 +125,7 @@ impl Service {
     }
 
     pub fn from_item(item: &Item) -> Result<Service, StoreError> {
-        serde_json::from_value(Value::Object(item.body.clone()))
+        item.decode()
             .map_err(|e| StoreError::Backend(format!("unreadable service {:?}: {e}", item.key)))
     }
 }

@@ -48,7 +48,8 @@ impl StoredVersion {
     }
 
     fn from_item(item: &Item) -> Result<StoredVersion, StoreError> {
-        let mut stored: StoredVersion = serde_json::from_value(Value::Object(item.body.clone()))
+        let mut stored: StoredVersion = item
+            .decode()
             .map_err(|e| StoreError::Backend(format!("unreadable tariff {:?}: {e}", item.key)))?;
         stored.item_version = item.version;
         Ok(stored)

@@ -46,7 +46,7 @@ pub fn record_item(record: &DomainRecord) -> Item {
 }
 
 pub fn record_from_item(item: &Item) -> Result<DomainRecord, StoreError> {
-    serde_json::from_value(Value::Object(item.body.clone()))
+    item.decode()
         .map_err(|e| StoreError::Backend(format!("unreadable domain {:?}: {e}", item.key)))
 }
 

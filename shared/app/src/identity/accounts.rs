@@ -85,7 +85,7 @@ impl Account {
     }
 
     pub fn from_item(item: &Item) -> Result<Account, StoreError> {
-        serde_json::from_value(Value::Object(item.body.clone()))
+        item.decode()
             .map_err(|e| StoreError::Backend(format!("unreadable account {:?}: {e}", item.key)))
     }
 

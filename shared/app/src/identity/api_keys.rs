@@ -76,7 +76,7 @@ impl ApiKey {
     }
 
     pub fn from_item(item: &Item) -> Option<ApiKey> {
-        serde_json::from_value(Value::Object(item.body.clone())).ok()
+        item.decode().ok()
     }
 }
 

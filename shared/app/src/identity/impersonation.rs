@@ -229,8 +229,7 @@ pub async fn enter(
     }
     let key = keys::impersonation_handoff(realm.namespace(), id);
     let item = realm.db.get(&key).await?.ok_or_else(invalid)?;
-    let handoff: Handoff =
-        serde_json::from_value(Value::Object(item.body.clone())).map_err(|_| invalid())?;
+    let handoff: Handoff = item.decode().map_err(|_| invalid())?;
     let now = realm.now();
     if handoff.expires_at <= now || !constant_time_eq(&handoff.token_hash, &token_hash(secret)) {
         return Err(invalid());

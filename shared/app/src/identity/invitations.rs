@@ -50,7 +50,7 @@ impl Invitation {
     }
 
     fn from_item(item: &Item) -> Option<Invitation> {
-        serde_json::from_value(Value::Object(item.body.clone())).ok()
+        item.decode().ok()
     }
 
     /// The record as the audit log shows it (without the token's hash).

@@ -50,7 +50,7 @@ impl CustomRole {
     }
 
     fn from_item(item: &Item) -> Option<CustomRole> {
-        serde_json::from_value(Value::Object(item.body.clone())).ok()
+        item.decode().ok()
     }
 }
 

@@ -119,7 +119,7 @@ impl JobStatus {
     }
 
     pub fn from_item(item: &Item) -> Result<JobStatus, StoreError> {
-        serde_json::from_value(Value::Object(item.body.clone()))
+        item.decode()
             .map_err(|e| StoreError::Backend(format!("unreadable job status {:?}: {e}", item.key)))
     }
 

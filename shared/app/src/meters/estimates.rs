@@ -256,9 +256,9 @@ pub async fn month_listing(
     let page = db.query(query, cursor).await?;
     let mut listed = Vec::with_capacity(page.items.len());
     for item in &page.items {
-        let estimate: EstimateRecord =
-            serde_json::from_value(serde_json::Value::Object(item.body.clone()))
-                .map_err(|e| StoreError::Backend(format!("unreadable {:?}: {e}", item.key)))?;
+        let estimate: EstimateRecord = item
+            .decode()
+            .map_err(|e| StoreError::Backend(format!("unreadable {:?}: {e}", item.key)))?;
         let subscriber_id = item
             .index_keys
             .get(Index::Gsi1)

@@ -180,7 +180,7 @@ fn to_body<T: Serialize>(value: &T) -> Body {
 }
 
 fn from_body<T: for<'de> Deserialize<'de>>(item: &Item) -> Result<T, StoreError> {
-    serde_json::from_value(Value::Object(item.body.clone()))
+    item.decode()
         .map_err(|e| StoreError::Backend(format!("unreadable {:?}: {e}", item.key)))
 }
 

@@ -168,7 +168,7 @@ impl JobStatus {
     }
 
     pub fn from_item(item: &Item) -> Result<JobStatus, StoreError> {
-        serde_json::from_value(Value::Object(item.body.clone())).map_err(|e| {
+        item.decode().map_err(|e| {
             StoreError::Backend(format!("unreadable job progress {:?}: {e}", item.key))
         })
     }

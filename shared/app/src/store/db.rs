@@ -121,6 +121,11 @@ impl ScopedDb {
         self.store.transact(writes).await
     }
 
+    /// See [`Store::transaction_limit`].
+    pub fn transaction_limit(&self) -> usize {
+        self.store.transaction_limit()
+    }
+
     pub async fn batch_write(
         &self,
         mut puts: Vec<Item>,

@@ -20,7 +20,9 @@ pub use table::{GSI_COUNT, Index, TABLE, TableDef};
 /// The JSON body of an item. Money and other decimals are stored as strings.
 pub type Body = serde_json::Map<String, Value>;
 
-/// The most writes a transaction may hold (DynamoDB's limit).
+/// The most writes a transaction may hold on every store (DynamoDB's limit). Code that must run
+/// unchanged on any store keeps to it; bulk work may ask the store for its own
+/// [`Store::transaction_limit`].
 pub const MAX_TRANSACTION_ITEMS: usize = 100;
 /// The most keys a batch get may ask for (DynamoDB's limit).
 pub const MAX_BATCH_GET: usize = 100;
@@ -78,6 +80,12 @@ pub struct Item {
 }
 
 impl Item {
+    /// The body as a record, read in place (no copy of the body first: bulk reads decode
+    /// hundreds of thousands of items).
+    pub fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        T::deserialize(&self.body)
+    }
+
     pub fn new(key: Key, body: Body) -> Self {
         Self {
             key,
@@ -303,8 +311,14 @@ pub trait Store: Send + Sync {
     /// Returns the item as it is after the update.
     async fn update(&self, update: Update) -> Result<Item, StoreError>;
     async fn delete(&self, delete: Delete) -> Result<(), StoreError>;
-    /// All or nothing; at most [`MAX_TRANSACTION_ITEMS`] writes, each key at most once.
+    /// All or nothing; at most [`Store::transaction_limit`] writes, each key at most once.
     async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError>;
+    /// The most writes one [`Store::transact`] call may hold here: DynamoDB's 100 unless the
+    /// backend allows more. The embedded store allows far more, which bulk intake uses to pay
+    /// one commit per thousands of rows instead of per hundred.
+    fn transaction_limit(&self) -> usize {
+        MAX_TRANSACTION_ITEMS
+    }
     async fn query(&self, query: &Query) -> Result<RawPage, StoreError>;
     /// Unconditional bulk writes for loads and purges: each put stores the item with version 1,
     /// so use it only for items no one holds a version of. Not atomic as a whole.
@@ -320,16 +334,16 @@ pub trait Store: Send + Sync {
 }
 
 /// Checks shared by adapters before they talk to the backend.
-pub fn check_transaction(writes: &[Write]) -> Result<(), StoreError> {
+pub fn check_transaction(writes: &[Write], limit: usize) -> Result<(), StoreError> {
     if writes.is_empty() {
         return Err(StoreError::Invalid(
             "a transaction needs at least one write".into(),
         ));
     }
-    if writes.len() > MAX_TRANSACTION_ITEMS {
+    if writes.len() > limit {
         return Err(StoreError::TooMany {
             what: "transaction writes",
-            limit: MAX_TRANSACTION_ITEMS,
+            limit,
             got: writes.len(),
         });
     }
@@ -462,15 +476,15 @@ mod tests {
             })
         };
         assert!(matches!(
-            check_transaction(&[put("a"), put("a")]),
+            check_transaction(&[put("a"), put("a")], MAX_TRANSACTION_ITEMS),
             Err(StoreError::DuplicateKey { .. })
         ));
         let many: Vec<Write> = (0..101).map(|i| put(&i.to_string())).collect();
         assert!(matches!(
-            check_transaction(&many),
+            check_transaction(&many, MAX_TRANSACTION_ITEMS),
             Err(StoreError::TooMany { .. })
         ));
-        assert!(check_transaction(&many[..100]).is_ok());
+        assert!(check_transaction(&many[..100], MAX_TRANSACTION_ITEMS).is_ok());
     }
 
     #[test]

@@ -124,7 +124,7 @@ impl Subscriber {
     }
 
     pub fn from_item(item: &Item) -> Result<Subscriber, StoreError> {
-        serde_json::from_value(Value::Object(item.body.clone()))
+        item.decode()
             .map_err(|e| StoreError::Backend(format!("unreadable subscriber {:?}: {e}", item.key)))
     }
 }

@@ -158,7 +158,8 @@ impl TenantRecord {
     }
 
     pub fn from_item(item: &Item) -> Result<TenantRecord, StoreError> {
-        let mut record: TenantRecord = serde_json::from_value(Value::Object(item.body.clone()))
+        let mut record: TenantRecord = item
+            .decode()
             .map_err(|e| StoreError::Backend(format!("unreadable tenant {:?}: {e}", item.key)))?;
         record.version = item.version;
         Ok(record)
@@ -204,7 +205,7 @@ impl TenantRecord {
 /// A summary from either item a listing query returns.
 pub fn summary_from_item(item: &Item) -> Result<TenantSummary, StoreError> {
     if item.key.sk == keys::tenant_listing_entry_sort() {
-        serde_json::from_value(Value::Object(item.body.clone())).map_err(|e| {
+        item.decode().map_err(|e| {
             StoreError::Backend(format!("unreadable tenant entry {:?}: {e}", item.key))
         })
     } else {
