@@ -595,6 +595,8 @@ struct QueryPlan {
     forward: bool,
     clauses: Vec<String>,
     params: Vec<SqlValue>,
+    /// Rows to fetch: the page and one more, to know whether another page follows.
+    fetch: u32,
 }
 
 impl QueryPlan {
@@ -606,8 +608,13 @@ impl QueryPlan {
             forward: query.forward,
             clauses: Vec::new(),
             params: Vec::new(),
+            fetch: 0,
         };
-        plan.push(format!("{index_pk} = ?"), [query.pk.clone()]);
+        // `+?`, not `?`: with a bare parameter the planner reads its bound value while weighing
+        // the ORDER BY, so SQLite expires the statement whenever it is bound again and every
+        // reuse from the cache was parsed and planned anew (a quarter of a bulk import's time).
+        // The unary plus changes nothing else; the index is used as before.
+        plan.push(format!("{index_pk} = +?"), [query.pk.clone()]);
         match &query.sort {
             SortKey::Any => {}
             SortKey::Equals(value) => plan.push(format!("{index_sk} = ?"), [value.clone()]),
@@ -634,8 +641,7 @@ impl QueryPlan {
         plan.clauses
             .push(format!("({ttl} IS NULL OR {ttl} > ?)", ttl = TABLE.ttl));
         plan.params.push(SqlValue::Integer(now));
-        plan.params
-            .push(SqlValue::Integer(i64::from(query.limit) + 1));
+        plan.fetch = query.limit + 1;
         Ok(plan)
     }
 
@@ -680,9 +686,12 @@ impl QueryPlan {
                 sk = TABLE.sk
             )
         };
+        // The limit is written into the statement, not bound, for the same reason as `+?` above:
+        // the planner reads a bound LIMIT. Page sizes are few; the cache holds every shape.
         format!(
-            "SELECT {columns} FROM items WHERE {} ORDER BY {order} LIMIT ?",
-            self.clauses.join(" AND ")
+            "SELECT {columns} FROM items WHERE {} ORDER BY {order} LIMIT {}",
+            self.clauses.join(" AND "),
+            self.fetch
         )
     }
 }
@@ -738,6 +747,46 @@ mod tests {
             store.query(&query).await,
             Err(StoreError::Backend(_))
         ));
+    }
+
+    #[tokio::test]
+    async fn cached_queries_are_not_parsed_and_planned_again() {
+        let (_dir, store) = store();
+        let items = (0..5)
+            .map(|i| Item::new(Key::new("p", format!("s{i}")), Body::new()))
+            .collect();
+        store.batch_write(items, Vec::new()).await.expect("load");
+        let query = Query::new(Index::Table, "p")
+            .sort(SortKey::Between("s1".into(), "s3".into()))
+            .limit(2);
+        // Enough calls that every reader connection runs the statement from its cache twice.
+        for _ in 0..READERS * 2 {
+            let page = store.query(&query).await.expect("query");
+            assert_eq!(page.items.len(), 2);
+        }
+        let plan = QueryPlan::new(&query, 0).expect("plan");
+        let sql = plan.sql(&store.sql.columns);
+        let details: String = lock(&store.readers[0])
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .and_then(|mut stmt| {
+                stmt.query_map(rusqlite::params_from_iter(plan.params.iter()), |row| {
+                    row.get::<_, String>(3)
+                })?
+                .collect::<Result<Vec<_>, _>>()
+            })
+            .expect("plan")
+            .join("; ");
+        assert!(details.contains("USING PRIMARY KEY"), "{details}");
+        assert!(!details.contains("TEMP B-TREE"), "{details}");
+        for reader in &store.readers {
+            let conn = lock(reader);
+            let stmt = conn.prepare_cached(&sql).expect("cached");
+            assert_eq!(
+                stmt.get_status(rusqlite::StatementStatus::RePrepare),
+                0,
+                "{sql}"
+            );
+        }
     }
 
     #[test]
