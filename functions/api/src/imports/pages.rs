@@ -1,6 +1,6 @@
 //! The import pages: `/imports/{kind}` (upload), `/imports/uploads/{id}` (how the file reads,
-//! column mapping, dry run or apply), `/imports/jobs/{id}` (progress, counts, the first errors
-//! with their rows and columns, the report) and its progress card, polled by htmx.
+//! column mapping, dry run or apply), `/imports/jobs/{id}` (progress, counts, the first errors and
+//! warnings with their rows and columns, the report) and its progress card, polled by htmx.
 
 use askama::Template;
 use axum::extract::multipart::{Multipart, MultipartRejection};
@@ -10,7 +10,7 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use crm_app::Services;
-use crm_app::imports::flow::{self, ImportKind, ImportMode, ReportLine};
+use crm_app::imports::flow::{self, ImportKind, ImportMode, ReportLine, ReportLines};
 use crm_app::progress::{self, JobState, JobView};
 use crm_web::access::AccessRouter;
 use crm_web::access::RequestContext;
@@ -304,6 +304,9 @@ struct JobPageView {
     csrf: String,
     card: JobProgress,
     errors: Vec<ReportLine>,
+    /// Rows accepted with flags for review.
+    warnings: Vec<ReportLine>,
+    dry_run: bool,
     upload_href: Option<String>,
     upload_id: Option<String>,
     /// A dry run that finished: the apply buttons are offered.
@@ -336,18 +339,20 @@ async fn job_page(
     let result = async {
         let tenant = tenant_of(&ctx)?;
         let (status, kind) = find_job(&services, &tenant, &id).await?;
-        let errors = match status.report_key.as_deref() {
+        let lines = match status.report_key.as_deref() {
             Some(key) => flow::report_lines(&services, key, 50)
                 .await
                 .unwrap_or_default(),
-            None => Vec::new(),
+            None => ReportLines::default(),
         };
         let upload_id = flow::jobs::upload_of_job(&status.id).map(str::to_owned);
         let view = JobPageView {
             lang_ru: lang == Lang::Ru,
             csrf: csrf_token(&ctx),
             card: card(&services, &status, kind, lang).await,
-            errors,
+            errors: lines.errors,
+            warnings: lines.warnings,
+            dry_run: status.id.ends_with("-dry"),
             upload_href: upload_id.as_ref().map(|u| format!("/imports/uploads/{u}")),
             can_apply: status.id.ends_with("-dry") && status.state == JobState::Done,
             upload_id,
