@@ -6,7 +6,7 @@ use askama::Template;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::rejection::FormRejection;
 use axum::extract::{DefaultBodyLimit, Form, Path, State};
-use axum::http::{Method, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use crm_app::Services;
@@ -365,11 +365,15 @@ async fn job_page(
     result.unwrap_or_else(|problem: Problem| format.respond(problem))
 }
 
+/// The progress card alone, which the job page polls. When the job has finished, a poll from
+/// htmx reloads the whole page instead: the rows' errors and warnings and the apply buttons
+/// are rendered with the page, and are there only now.
 async fn job_card(
     State(services): State<Services>,
     ctx: RequestContext,
     chrome: Chrome,
     format: ErrorFormat,
+    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
     let result = async {
@@ -380,7 +384,13 @@ async fn job_card(
             tracing::error!(error = %e, "import progress did not render");
             Problem::internal()
         })?;
-        Ok(axum::response::Html(html).into_response())
+        let mut response = axum::response::Html(html).into_response();
+        if status.state.is_finished() && headers.contains_key("hx-request") {
+            response
+                .headers_mut()
+                .insert("hx-refresh", HeaderValue::from_static("true"));
+        }
+        Ok(response)
     }
     .await;
     result.unwrap_or_else(|problem: Problem| format.respond(problem))

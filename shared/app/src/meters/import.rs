@@ -170,11 +170,37 @@ impl ReadingImport {
         let field = Self::refusal_field(&entry.record, refusal);
         let error = RowError::new(entry.row, reason.code, reason.ru, reason.en)
             .in_column(self.column(field));
+        let zone = match refusal {
+            Refusal::Rejected(
+                Rejection::Negative { zone }
+                | Rejection::TooManyDigits { zone, .. }
+                | Rejection::Decreasing { zone, .. }
+                | Rejection::ConflictsWithLater { zone, .. },
+            ) => Some(*zone),
+            _ => None,
+        };
         match (field, &entry.record.meter) {
             ("serial", MeterRef::Serial(s)) | ("account_number", MeterRef::Account(s)) => {
                 error.with_value(s)
             }
-            _ => error,
+            ("date", _) => error.with_value(&entry.record.date.format("%d.%m.%Y").to_string()),
+            // The value of the zone the reason is about, or the row's values when it is about
+            // all of them (their count, a different reading on the same date).
+            _ => match zone {
+                Some(zone) => match entry.record.values.get(zone) {
+                    Some(value) => error.with_value(&number(*value)),
+                    None => error,
+                },
+                None => error.with_value(
+                    &entry
+                        .record
+                        .values
+                        .iter()
+                        .map(|v| number(*v))
+                        .collect::<Vec<_>>()
+                        .join(" / "),
+                ),
+            },
         }
     }
 
@@ -205,9 +231,7 @@ impl ReadingImport {
             zone.and_then(|z| entry.record.values.get(z)),
             &entry.record.meter,
         ) {
-            (Some(value), _) => {
-                warning.with_value(&value.normalize().to_string().replace('.', ","))
-            }
+            (Some(value), _) => warning.with_value(&number(*value)),
             (None, MeterRef::Serial(s) | MeterRef::Account(s)) => warning.with_value(s),
         }
     }
@@ -261,6 +285,11 @@ impl ReadingImport {
         }
         Ok(())
     }
+}
+
+/// A value as the report shows it: a decimal comma, as people wrote it.
+fn number(value: Decimal) -> String {
+    value.normalize().to_string().replace('.', ",")
 }
 
 fn reason_error(row: &MappedRow<'_>, key: &str, reason: &crate::validation::Reason) -> RowError {

@@ -411,5 +411,10 @@ pub async fn report_lines(
             break;
         }
     }
+    // A batch reports its unparsable rows before the ones the store refused: in row order
+    // they read as the file does. (A line without a row, the report's last "and more", last.)
+    for list in [&mut lines.errors, &mut lines.warnings] {
+        list.sort_by_key(|line| line.row.parse::<u64>().unwrap_or(u64::MAX));
+    }
     Ok(lines)
 }
