@@ -296,7 +296,7 @@ async fn dry_run_reports_and_writes_nothing() {
     assert_eq!(summary.counts.created, 0);
     assert_eq!(
         report,
-        vec!["3;Сальдо;двадцать;invalid_number;Not a number"]
+        vec!["3;Сальдо;двадцать;invalid_number;Not a number;Error"]
     );
     for account in ["001", "002", "003"] {
         assert_eq!(stored(&world, account).await, None);
@@ -367,8 +367,8 @@ async fn store_checks_refuse_rows_and_duplicates_in_the_file_are_caught() {
     assert_eq!(
         report,
         vec![
-            "5;ЛС;001;duplicate_in_file;The account appears twice in the file",
-            "3;ЛС;002;account_blocked;The account is blocked",
+            "5;ЛС;001;duplicate_in_file;The account appears twice in the file;Error",
+            "3;ЛС;002;account_blocked;The account is blocked;Error",
         ]
     );
 }
@@ -476,13 +476,16 @@ async fn a_ten_megabyte_cell_refuses_its_row_and_the_report_neutralises_formulas
     let text = String::from_utf8(bytes.to_vec()).unwrap();
     assert!(text.starts_with('\u{feff}'));
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], "\u{feff}Строка;Столбец;Значение;Код;Ошибка");
+    assert_eq!(
+        lines[0],
+        "\u{feff}Строка;Столбец;Значение;Код;Сообщение;Вид"
+    );
     assert!(
         lines[1].starts_with("5;ФИО;;cell_too_large;"),
         "{}",
         lines[1]
     );
-    assert_eq!(lines[2], "6;Сальдо;'=1+1;invalid_number;Не число");
+    assert_eq!(lines[2], "6;Сальдо;'=1+1;invalid_number;Не число;Ошибка");
 }
 
 #[tokio::test]
@@ -845,6 +848,7 @@ async fn an_all_or_nothing_import_resumes_its_apply_after_a_crash() {
         row: 2,
         record,
         errors: Vec::new(),
+        warnings: Vec::new(),
         applied: None,
     }];
     handler.apply(&mut partial).await.unwrap();

@@ -1039,3 +1039,127 @@ async fn demo_meters_are_seeded_once_with_a_year_of_readings() {
         "no rollover: {history}"
     );
 }
+
+/// Reads every page of `first_uri` (a meters listing of the API), following `next`; returns
+/// the pages' serials.
+async fn pages_of(m: &Meters, first_uri: &str) -> Vec<Vec<String>> {
+    let mut pages = Vec::new();
+    let mut uri = first_uri.to_owned();
+    loop {
+        let answer = m.admin().get(&uri).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+        let page = answer.json();
+        pages.push(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|meter| meter["serial"].as_str().unwrap().to_owned())
+                .collect(),
+        );
+        match page["next"].as_str() {
+            Some(next) => uri = format!("{first_uri}&cursor={next}"),
+            None => return pages,
+        }
+        assert!(pages.len() < 50, "the listing ends");
+    }
+}
+
+/// Every page but the last holds `limit` meters, and the pages hold `expected`, each once.
+fn full_pages(pages: &[Vec<String>], limit: usize, expected: &[String]) {
+    let (last, before) = pages.split_last().unwrap();
+    for page in before {
+        assert_eq!(
+            page.len(),
+            limit,
+            "a page before the last is full: {pages:?}"
+        );
+    }
+    assert!(last.len() <= limit);
+    let mut seen: Vec<String> = pages.concat();
+    let count = seen.len();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), count, "no meter twice: {pages:?}");
+    let mut expected = expected.to_vec();
+    expected.sort();
+    assert_eq!(seen, expected, "every meter of the filter, no other");
+}
+
+#[tokio::test]
+async fn a_list_filtered_by_kind_reads_full_pages() {
+    let m = Meters::new().await;
+    let today = chrono::Utc::now().date_naive();
+    let kinds = ["cold_water", "hot_water", "electricity_two_zone"];
+    let mut serials: Vec<(String, &str)> = Vec::new();
+    for i in 0..30 {
+        let kind = kinds[i % kinds.len()];
+        // Serials interleave the kinds, so a page of every kind holds a third of each.
+        let serial = format!("СЧ-{i:03}");
+        let (service, initial) = if kind == "electricity_two_zone" {
+            (&m.power, json!(["0", "0"]))
+        } else {
+            (&m.water, json!(["0"]))
+        };
+        let due = today + Duration::days(30 + i as i64);
+        let answer = m
+            .create(json!({
+                "subscriber_id": m.subscriber, "service_id": service, "serial": serial,
+                "kind": kind, "installed_on": "2026-01-10", "initial": initial,
+                "digits": 5, "verification_due": due.to_string(),
+            }))
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+        serials.push((serial, kind));
+    }
+    let of = |kind: &str| -> Vec<String> {
+        serials
+            .iter()
+            .filter(|(_, k)| *k == kind)
+            .map(|(s, _)| s.clone())
+            .collect()
+    };
+    let all: Vec<String> = serials.iter().map(|(s, _)| s.clone()).collect();
+
+    let hot = pages_of(&m, "/api/v1/meters?kind=hot_water&limit=4").await;
+    assert_eq!(hot.len(), 3, "{hot:?}");
+    full_pages(&hot, 4, &of("hot_water"));
+    let two_zone = pages_of(&m, "/api/v1/meters?kind=electricity_two_zone&limit=3").await;
+    full_pages(&two_zone, 3, &of("electricity_two_zone"));
+    full_pages(&pages_of(&m, "/api/v1/meters?limit=7").await, 7, &all);
+    assert_eq!(
+        pages_of(&m, "/api/v1/meters?kind=gas&limit=4").await,
+        vec![Vec::<String>::new()]
+    );
+    // The verification listing (by date) filtered by kind reads on to fill its pages too.
+    let due = pages_of(
+        &m,
+        "/api/v1/meters/verification-due?days=365&kind=cold_water&limit=4",
+    )
+    .await;
+    full_pages(&due, 4, &of("cold_water"));
+
+    // A cursor of one listing does not go on in another.
+    let first = m.admin().get("/api/v1/meters?limit=4").await.json();
+    let cursor = first["next"].as_str().unwrap();
+    let other = m
+        .admin()
+        .get(&format!(
+            "/api/v1/meters?kind=hot_water&limit=4&cursor={cursor}"
+        ))
+        .await;
+    assert_eq!(other.status, StatusCode::BAD_REQUEST, "{}", other.text);
+    let unknown = m.admin().get("/api/v1/meters?kind=steam").await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST, "{}", unknown.text);
+
+    // The page's filter is the same listing.
+    let page = m.admin().get("/meters?kind=hot_water").await;
+    assert_eq!(page.status, StatusCode::OK);
+    for (serial, kind) in &serials {
+        assert_eq!(
+            page.text.contains(serial.as_str()),
+            *kind == "hot_water",
+            "{serial}"
+        );
+    }
+}

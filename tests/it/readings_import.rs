@@ -223,6 +223,7 @@ async fn errors(world: &World, status: &JobStatus) -> Vec<(String, String, Strin
     flow::report_lines(&world.services, key, 100)
         .await
         .unwrap()
+        .errors
         .into_iter()
         .map(|line| (line.row, line.column, line.code))
         .collect()
@@ -353,7 +354,8 @@ async fn bad_rows_name_row_column_and_reason_and_do_not_block_the_good_ones() {
     // The reasons are the readings' own, in Russian.
     let lines = flow::report_lines(&world.services, status.report_key.as_deref().unwrap(), 100)
         .await
-        .unwrap();
+        .unwrap()
+        .errors;
     let message = |row: &str| {
         lines
             .iter()
@@ -364,6 +366,142 @@ async fn bad_rows_name_row_column_and_reason_and_do_not_block_the_good_ones() {
     assert_eq!(message("3"), "Счётчика с таким заводским номером нет");
     assert!(message("7").contains("меньше предыдущего показания 10"));
     assert!(message("9").contains("укажите заводской номер"));
+}
+
+/// The report's warnings: (row, column, code, message).
+async fn warnings(world: &World, status: &JobStatus) -> Vec<(String, String, String, String)> {
+    let Some(key) = status.report_key.as_deref() else {
+        return Vec::new();
+    };
+    flow::report_lines(&world.services, key, 100)
+        .await
+        .unwrap()
+        .warnings
+        .into_iter()
+        .map(|line| (line.row, line.column, line.code, line.message))
+        .collect()
+}
+
+/// Row 3 is far above the plausibility cap of cold water (40 m³ a month): stored and flagged.
+/// Rows 4 and 5 are refused.
+const WITH_A_FLAGGED_ROW: &str = "Заводской номер;Дата;Показание\n\
+                                  ХВ-1;20.02.2026;10\n\
+                                  ХВ-2;20.02.2026;900\n\
+                                  НЕТ-ТАКОГО;20.02.2026;1\n\
+                                  ХВ-1;20.03.2026;много\n";
+
+#[tokio::test]
+async fn a_reading_above_the_cap_is_stored_and_reported_as_a_warning() {
+    let world = world().await;
+    let status = run(
+        &world,
+        "r.csv",
+        WITH_A_FLAGGED_ROW.as_bytes(),
+        ImportMode::ValidRows,
+    )
+    .await;
+    assert_eq!(status.state, JobState::Done, "{:?}", status.message);
+    assert_eq!(
+        (
+            status.count("created"),
+            status.count("flagged"),
+            status.count("invalid")
+        ),
+        (2, 1, 2)
+    );
+    assert_eq!(world.readings("ХВ-2").await, vec![dec(&["900"])], "stored");
+    let found = warnings(&world, &status).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (row, column, code, message) = &found[0];
+    assert_eq!(
+        (row.as_str(), column.as_str(), code.as_str()),
+        ("3", "Показание", "reading_above_cap")
+    );
+    assert!(
+        message.contains("выше предела 40 для такого счётчика"),
+        "{message}"
+    );
+    // The refused rows are still errors, and only they.
+    let mut refused = errors(&world, &status).await;
+    refused.sort();
+    assert_eq!(
+        refused,
+        vec![
+            (
+                "4".into(),
+                "Заводской номер".into(),
+                "reading_unknown_serial".into()
+            ),
+            (
+                "5".into(),
+                "Показание".into(),
+                "reading_not_a_number".into()
+            ),
+        ]
+    );
+    let summary = status.message.unwrap();
+    assert!(
+        summary.ru.contains("Принято с отметками для проверки: 1"),
+        "{}",
+        summary.ru
+    );
+}
+
+#[tokio::test]
+async fn a_dry_run_shows_the_flags_and_all_or_nothing_lists_them_once() {
+    let world = world().await;
+    let checked = run(
+        &world,
+        "r.csv",
+        WITH_A_FLAGGED_ROW.as_bytes(),
+        ImportMode::DryRun,
+    )
+    .await;
+    assert_eq!(
+        (
+            checked.count("valid"),
+            checked.count("flagged"),
+            checked.count("invalid")
+        ),
+        (2, 1, 2)
+    );
+    let found = warnings(&world, &checked).await;
+    assert_eq!(
+        found
+            .iter()
+            .map(|w| (w.0.as_str(), w.2.as_str()))
+            .collect::<Vec<_>>(),
+        vec![("3", "reading_above_cap")]
+    );
+    assert_eq!(world.stored().await, 0, "a dry run writes nothing");
+
+    // Without the refused rows, all-or-nothing validates, then applies: the flag is listed
+    // by the applying pass only.
+    let good_only: String = WITH_A_FLAGGED_ROW
+        .lines()
+        .take(3)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let applied = run(
+        &world,
+        "r.csv",
+        good_only.as_bytes(),
+        ImportMode::AllOrNothing,
+    )
+    .await;
+    assert_eq!(
+        (applied.count("created"), applied.count("flagged")),
+        (2, 1),
+        "{:?}",
+        applied.message
+    );
+    assert_eq!(warnings(&world, &applied).await.len(), 1);
+    assert!(errors(&world, &applied).await.is_empty());
+
+    // The same file again: nothing new is stored, so nothing is flagged again.
+    let again = run(&world, "r.csv", good_only.as_bytes(), ImportMode::ValidRows).await;
+    assert_eq!((again.count("unchanged"), again.count("flagged")), (2, 0));
+    assert!(again.report_key.is_none());
 }
 
 #[tokio::test]

@@ -113,6 +113,7 @@ async fn errors(world: &World, status: &JobStatus) -> Vec<(String, String, Strin
     flow::report_lines(&world.services, key, 100)
         .await
         .unwrap()
+        .errors
         .into_iter()
         .map(|line| (line.row, line.column, line.code))
         .collect()

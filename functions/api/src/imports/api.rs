@@ -303,9 +303,14 @@ pub struct ImportJobDto {
     #[schema(value_type = Object)]
     pub job: JobView,
     pub upload_id: Option<String>,
-    /// The first 100 rows of the error report (row, column, value, code, message).
+    /// The first 100 errors of the report (row, column, value, code, message, severity):
+    /// rows refused.
     #[schema(value_type = Vec<Object>)]
     pub errors: Vec<ReportLine>,
+    /// The first 100 warnings of the report: rows stored (or, in a dry run, that would be)
+    /// with flags for review.
+    #[schema(value_type = Vec<Object>)]
+    pub warnings: Vec<ReportLine>,
 }
 
 /// Starts a dry run or an apply of the upload as it reads now. The same start again (the
@@ -342,11 +347,12 @@ async fn api_start(
         job: JobView::new(&status, None),
         upload_id: Some(id),
         errors: Vec::new(),
+        warnings: Vec::new(),
     };
     Ok((StatusCode::ACCEPTED, Json(dto)).into_response())
 }
 
-/// An import job's progress, counts, report link and first errors.
+/// An import job's progress, counts, report link, first errors and first warnings.
 #[utoipa::path(
     get,
     path = "/api/v1/imports/jobs/{id}",
@@ -364,15 +370,16 @@ async fn api_job(
 ) -> Result<Json<ImportJobDto>, Problem> {
     let tenant = tenant_of(&context)?;
     let (status, _) = find_job(&services, &tenant, &id).await?;
-    let errors = match status.report_key.as_deref() {
+    let lines = match status.report_key.as_deref() {
         Some(key) => flow::report_lines(&services, key, 100)
             .await
             .unwrap_or_default(),
-        None => Vec::new(),
+        None => Default::default(),
     };
     Ok(Json(ImportJobDto {
         job: JobView::new(&status, report_url(&services, &status).await),
         upload_id: flow::jobs::upload_of_job(&status.id).map(str::to_owned),
-        errors,
+        errors: lines.errors,
+        warnings: lines.warnings,
     }))
 }

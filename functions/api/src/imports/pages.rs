@@ -1,16 +1,16 @@
 //! The import pages: `/imports/{kind}` (upload), `/imports/uploads/{id}` (how the file reads,
-//! column mapping, dry run or apply), `/imports/jobs/{id}` (progress, counts, the first errors
-//! with their rows and columns, the report) and its progress card, polled by htmx.
+//! column mapping, dry run or apply), `/imports/jobs/{id}` (progress, counts, the first errors and
+//! warnings with their rows and columns, the report) and its progress card, polled by htmx.
 
 use askama::Template;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::rejection::FormRejection;
 use axum::extract::{DefaultBodyLimit, Form, Path, State};
-use axum::http::{Method, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use crm_app::Services;
-use crm_app::imports::flow::{self, ImportKind, ImportMode, ReportLine};
+use crm_app::imports::flow::{self, ImportKind, ImportMode, ReportLine, ReportLines};
 use crm_app::progress::{self, JobState, JobView};
 use crm_web::access::AccessRouter;
 use crm_web::access::RequestContext;
@@ -304,6 +304,9 @@ struct JobPageView {
     csrf: String,
     card: JobProgress,
     errors: Vec<ReportLine>,
+    /// Rows accepted with flags for review.
+    warnings: Vec<ReportLine>,
+    dry_run: bool,
     upload_href: Option<String>,
     upload_id: Option<String>,
     /// A dry run that finished: the apply buttons are offered.
@@ -336,18 +339,20 @@ async fn job_page(
     let result = async {
         let tenant = tenant_of(&ctx)?;
         let (status, kind) = find_job(&services, &tenant, &id).await?;
-        let errors = match status.report_key.as_deref() {
+        let lines = match status.report_key.as_deref() {
             Some(key) => flow::report_lines(&services, key, 50)
                 .await
                 .unwrap_or_default(),
-            None => Vec::new(),
+            None => ReportLines::default(),
         };
         let upload_id = flow::jobs::upload_of_job(&status.id).map(str::to_owned);
         let view = JobPageView {
             lang_ru: lang == Lang::Ru,
             csrf: csrf_token(&ctx),
             card: card(&services, &status, kind, lang).await,
-            errors,
+            errors: lines.errors,
+            warnings: lines.warnings,
+            dry_run: status.id.ends_with("-dry"),
             upload_href: upload_id.as_ref().map(|u| format!("/imports/uploads/{u}")),
             can_apply: status.id.ends_with("-dry") && status.state == JobState::Done,
             upload_id,
@@ -360,11 +365,15 @@ async fn job_page(
     result.unwrap_or_else(|problem: Problem| format.respond(problem))
 }
 
+/// The progress card alone, which the job page polls. When the job has finished, a poll from
+/// htmx reloads the whole page instead: the rows' errors and warnings and the apply buttons
+/// are rendered with the page, and are there only now.
 async fn job_card(
     State(services): State<Services>,
     ctx: RequestContext,
     chrome: Chrome,
     format: ErrorFormat,
+    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
     let result = async {
@@ -375,7 +384,13 @@ async fn job_card(
             tracing::error!(error = %e, "import progress did not render");
             Problem::internal()
         })?;
-        Ok(axum::response::Html(html).into_response())
+        let mut response = axum::response::Html(html).into_response();
+        if status.state.is_finished() && headers.contains_key("hx-request") {
+            response
+                .headers_mut()
+                .insert("hx-refresh", HeaderValue::from_static("true"));
+        }
+        Ok(response)
     }
     .await;
     result.unwrap_or_else(|problem: Problem| format.respond(problem))

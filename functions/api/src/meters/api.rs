@@ -13,7 +13,7 @@ use crm_app::meters::replace::{Replacement, replace};
 use crm_app::store::Cursor;
 use crm_app::subscribers;
 use crm_app::validation::Invalid;
-use crm_domain::meter::ReadingSource;
+use crm_domain::meter::{MeterKind, ReadingSource};
 use crm_web::access::{AccessRouter, RequestContext};
 use crm_web::extract::{Json, Query};
 use crm_web::i18n::Lang;
@@ -55,6 +55,23 @@ fn cursor(raw: Option<&str>) -> Option<Cursor> {
     raw.filter(|c| !c.is_empty()).map(Cursor::from_client)
 }
 
+/// The `kind` filter of a listing: absent or empty for every kind.
+#[expect(
+    clippy::result_large_err,
+    reason = "Problem is the one error of every handler; it is built once per failed request"
+)]
+fn kind_filter(raw: Option<&str>) -> Result<Option<MeterKind>, Problem> {
+    match raw.map(str::trim).filter(|k| !k.is_empty()) {
+        None => Ok(None),
+        Some(code) => MeterKind::from_code(code).map(Some).ok_or_else(|| {
+            Problem::bad_request(
+                "invalid_filter",
+                "kind: cold_water, hot_water, electricity, electricity_two_zone, electricity_three_zone, heat or gas",
+            )
+        }),
+    }
+}
+
 fn bad_cursor(e: crm_app::store::StoreError) -> Problem {
     match e {
         crm_app::store::StoreError::InvalidCursor(_) => Problem::bad_request(
@@ -65,7 +82,7 @@ fn bad_cursor(e: crm_app::store::StoreError) -> Problem {
     }
 }
 
-/// The tenant's meters of one status, by serial number.
+/// The tenant's meters of one status, by kind then serial number; or of one kind, by serial.
 #[utoipa::path(
     get,
     path = "/api/v1/meters",
@@ -73,7 +90,7 @@ fn bad_cursor(e: crm_app::store::StoreError) -> Problem {
     params(ListParams),
     responses(
         (status = 200, description = "One page", body = MeterList),
-        (status = 400, description = "Unknown status or damaged cursor", body = Problem),
+        (status = 400, description = "Unknown status or kind, or a damaged cursor", body = Problem),
     )
 )]
 async fn list(
@@ -92,9 +109,11 @@ async fn list(
             ));
         }
     };
+    let kind = kind_filter(params.kind.as_deref())?;
     let (meters, next) = registry::list(
         &services.db.tenant(&tenant),
         status,
+        kind,
         params.limit.unwrap_or(50).min(200),
         cursor(params.cursor.as_deref()).as_ref(),
     )
@@ -112,7 +131,10 @@ async fn list(
     path = "/api/v1/meters/verification-due",
     tag = "meters",
     params(DueParams),
-    responses((status = 200, description = "One page, by due date", body = MeterList))
+    responses(
+        (status = 200, description = "One page, by due date", body = MeterList),
+        (status = 400, description = "Unknown kind or a damaged cursor", body = Problem),
+    )
 )]
 async fn verification_due(
     State(services): State<Services>,
@@ -126,10 +148,12 @@ async fn verification_due(
         params.days.unwrap_or(30).min(3660),
         params.expired.unwrap_or(false),
     );
+    let kind = kind_filter(params.kind.as_deref())?;
     let (meters, next) = registry::verification_due(
         &services.db.tenant(&tenant),
         from,
         until,
+        kind,
         params.limit.unwrap_or(50).min(200),
         cursor(params.cursor.as_deref()).as_ref(),
     )

@@ -282,6 +282,9 @@ pub struct ConsumptionList {
 pub struct ListParams {
     /// `active` (default) or `removed`.
     pub status: Option<String>,
+    /// Only meters of this kind (`cold_water`, `hot_water`, `electricity`,
+    /// `electricity_two_zone`, `electricity_three_zone`, `heat`, `gas`).
+    pub kind: Option<String>,
     /// 1..=200, default 50.
     pub limit: Option<u32>,
     pub cursor: Option<String>,
@@ -293,6 +296,8 @@ pub struct DueParams {
     pub days: Option<u32>,
     /// Only those already expired.
     pub expired: Option<bool>,
+    /// Only meters of this kind (as in the list of meters).
+    pub kind: Option<String>,
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }

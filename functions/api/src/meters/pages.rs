@@ -186,9 +186,9 @@ async fn list(
                 "expired" => registry::due_range(today, 0, true),
                 days => registry::due_range(today, days.parse().unwrap_or(30).min(3660), false),
             };
-            registry::verification_due(&db, from, until, 50, cursor.as_ref()).await
+            registry::verification_due(&db, from, until, kind, 50, cursor.as_ref()).await
         }
-        None => registry::list(&db, status, 50, cursor.as_ref()).await,
+        None => registry::list(&db, status, kind, 50, cursor.as_ref()).await,
     };
     let (meters, next) = match result {
         Ok(page) => page,
@@ -208,7 +208,6 @@ async fn list(
     ];
     let rows = meters
         .iter()
-        .filter(|m| kind.is_none_or(|k| m.kind == k))
         .map(|m| {
             let due = m.verification_due.map_or_else(String::new, |d| {
                 let text = crm_web::format::date(d);

@@ -20,6 +20,14 @@
 //!   operator in the meantime) is reported with its reason, and the import ends with those rows
 //!   counted as `invalid`: the rest of the file is applied. That window is the only way an
 //!   all-or-nothing import ends partly applied, and the report names every such row.
+//!
+//! # Warnings
+//!
+//! A handler may accept a row and still remark on it ([`Entry::warn`]: a reading far above the
+//! usual, stored and flagged for review). Such a row counts as valid and, once more, as
+//! `flagged`; its remarks go to the report as warnings, beside the errors. The validating pass
+//! of an all-or-nothing import reports errors only: its applying pass reports the warnings, so
+//! they are listed once (and a resumed apply, which skips validation, still lists them).
 
 use std::collections::BTreeMap;
 
@@ -67,12 +75,20 @@ pub struct Entry<R> {
     pub row: u64,
     pub record: R,
     pub errors: Vec<RowError>,
+    /// Remarks on a row that is accepted all the same (reported as warnings).
+    pub warnings: Vec<RowError>,
     pub applied: Option<Applied>,
 }
 
 impl<R> Entry<R> {
     pub fn reject(&mut self, error: RowError) {
         self.errors.push(error);
+    }
+
+    /// Accepts the row with a remark for people to review. `check` and `apply` may both warn;
+    /// a handler whose `apply` judges the row afresh clears what its `check` said first.
+    pub fn warn(&mut self, warning: RowError) {
+        self.warnings.push(warning.as_warning());
     }
 
     pub fn is_valid(&self) -> bool {
@@ -125,6 +141,8 @@ pub struct Counts {
     pub created: u64,
     pub updated: u64,
     pub unchanged: u64,
+    /// Valid rows accepted with warnings (flagged for review); counted among `valid` too.
+    pub flagged: u64,
 }
 
 impl Counts {
@@ -136,8 +154,11 @@ impl Counts {
             ("created", self.created),
             ("updated", self.updated),
             ("unchanged", self.unchanged),
+            ("flagged", self.flagged),
         ]
         .into_iter()
+        // Most imports never warn: their counts stay as they were, without a row of zeros.
+        .filter(|(name, count)| *name != "flagged" || *count > 0)
         .map(|(name, count)| (name.to_owned(), count))
         .collect()
     }
@@ -253,18 +274,18 @@ pub async fn run_import<H: RowHandler>(
     match input.mode {
         Mode::DryRun => {
             tracker.phase(PHASE_VALIDATING, None).await?;
-            pass(&input, handler, report, &mut tracker, false).await
+            pass(&input, handler, report, &mut tracker, Pass::Check).await
         }
         Mode::Apply(ApplyPolicy::ValidRowsOnly) => {
             tracker.phase(PHASE_APPLYING, None).await?;
-            pass(&input, handler, report, &mut tracker, true).await
+            pass(&input, handler, report, &mut tracker, Pass::Apply).await
         }
         Mode::Apply(ApplyPolicy::AllOrNothing) => {
             if !tracker.resuming_apply() {
                 tracker.phase(PHASE_VALIDATING, None).await?;
                 // Without invalid rows this pass reports nothing, so the report stays free
                 // for the applying pass.
-                let checked = pass(&input, handler, report, &mut tracker, false).await?;
+                let checked = pass(&input, handler, report, &mut tracker, Pass::Gate).await?;
                 if checked.verdict == Verdict::Cancelled {
                     return Ok(checked);
                 }
@@ -286,9 +307,21 @@ pub async fn run_import<H: RowHandler>(
                     });
                 }
             }
-            pass(&input, handler, report, &mut tracker, true).await
+            pass(&input, handler, report, &mut tracker, Pass::Apply).await
         }
     }
+}
+
+/// What a pass over the file does.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// A dry run: check, report errors and warnings.
+    Check,
+    /// The validating pass of all-or-nothing: check, report errors (the applying pass reports
+    /// the warnings).
+    Gate,
+    /// Check and apply, report errors and warnings.
+    Apply,
 }
 
 /// One pass over the file: header, mapping, then every data row.
@@ -297,8 +330,10 @@ async fn pass<H: RowHandler>(
     handler: &mut H,
     report: &mut ErrorReport,
     tracker: &mut Tracker<'_>,
-    apply: bool,
+    kind: Pass,
 ) -> Result<Summary, ImportError> {
+    let apply = kind == Pass::Apply;
+    let report_warnings = kind != Pass::Gate;
     handler.start_pass();
     let mut stream = input.file.open(input.batch_rows).await?;
     let (mapping, notes, mut pending) = header_and_mapping(&mut stream, input).await?;
@@ -330,6 +365,7 @@ async fn pass<H: RowHandler>(
                     row: row.number,
                     record,
                     errors: Vec::new(),
+                    warnings: Vec::new(),
                     applied: None,
                 }),
                 Err(errors) => {
@@ -363,6 +399,14 @@ async fn pass<H: RowHandler>(
                 continue;
             }
             counts.valid += 1;
+            if !entry.warnings.is_empty() {
+                counts.flagged += 1;
+                if report_warnings {
+                    for warning in &entry.warnings {
+                        report.add(warning)?;
+                    }
+                }
+            }
             match entry.applied {
                 Some(Applied::Created) => counts.created += 1,
                 Some(Applied::Updated) => counts.updated += 1,

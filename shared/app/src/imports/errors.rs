@@ -1,6 +1,9 @@
 //! What can be wrong with one row, and with a whole file.
 //!
 //! A [`RowError`] refuses one row and names its column and value; the rest of the file goes on.
+//! The same shape with [`Severity::Warning`] is a remark on a row that was accepted all the same
+//! (a meter reading far above the usual, stored and flagged for review): reported beside the
+//! errors, never counted as one.
 //! A [`FileError`] stops the import before any row is read (empty, too large, not a table).
 //! Both carry a stable `code` and messages in Russian and English.
 
@@ -10,9 +13,49 @@ use serde::{Deserialize, Serialize};
 /// 10 MB cell must not travel into it).
 pub const VALUE_EXCERPT_CHARS: usize = 60;
 
-/// One reason a row was refused.
+/// Whether a report line refuses its row or only remarks on it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The row was refused.
+    #[default]
+    Error,
+    /// The row was accepted (or would be, in a dry run) and wants a look.
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Severity> {
+        match code {
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            _ => None,
+        }
+    }
+
+    /// The word a report shows for it.
+    pub fn label(self, russian: bool) -> &'static str {
+        match (self, russian) {
+            (Severity::Error, true) => "Ошибка",
+            (Severity::Error, false) => "Error",
+            (Severity::Warning, true) => "Предупреждение",
+            (Severity::Warning, false) => "Warning",
+        }
+    }
+}
+
+/// One reason a row was refused, or with [`Severity::Warning`], a remark on an accepted row.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RowError {
+    #[serde(default)]
+    pub severity: Severity,
     /// 1-based row of the source file, as a spreadsheet numbers it (the header is usually 1).
     pub row: u64,
     /// The column's header as it appears in the file, when the reason is about one cell.
@@ -33,6 +76,7 @@ impl RowError {
         message_en: impl Into<String>,
     ) -> Self {
         Self {
+            severity: Severity::Error,
             row,
             column: None,
             code: code.into(),
@@ -40,6 +84,16 @@ impl RowError {
             message_en: message_en.into(),
             value_excerpt: None,
         }
+    }
+
+    /// The same line as a remark on an accepted row.
+    pub fn as_warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
+    }
+
+    pub fn is_warning(&self) -> bool {
+        self.severity == Severity::Warning
     }
 
     pub fn in_column(mut self, column: impl Into<String>) -> Self {

@@ -101,7 +101,7 @@ pub use driver::{
     Applied, ApplyPolicy, Counts, Entry, HandlerError, ImportError, ImportInput, Mode, RowHandler,
     Summary, Tracker, Verdict, run_import,
 };
-pub use errors::{FileError, RowError};
+pub use errors::{FileError, RowError, Severity};
 pub use head::{Preview, preview};
 pub use mapping::{FieldSpec, MappedRow, Mapping, MappingProblem, SavedMapping, Schema};
 pub use options::{Detected, FileFormat, Limits, ReadOptions, SheetChoice, TextEncoding};

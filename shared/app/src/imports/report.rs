@@ -1,9 +1,13 @@
-//! The error report: one CSV line per row error, written to a temporary file as rows are
+//! The row report: one CSV line per row error or warning, written to a temporary file as rows are
 //! processed (flat memory), then uploaded to the blob store.
 //!
 //! The file opens in Excel as is: UTF-8 with a BOM, `;` between cells, CRLF line ends. Cells
 //! that a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, tab, CR at the start) get a
 //! leading `'`, so a hostile value from the upload cannot run when the report is opened.
+//!
+//! Columns: row, column, value, code, message, severity («Ошибка» or «Предупреждение»). The
+//! severity comes last so a report written before it existed reads the same (every line an
+//! error).
 
 use std::borrow::Cow;
 use std::io::{BufWriter, Seek, Write};
@@ -11,11 +15,11 @@ use std::io::{BufWriter, Seek, Write};
 use crm_domain::TenantId;
 use tempfile::NamedTempFile;
 
-use super::errors::RowError;
+use super::errors::{RowError, Severity};
 use crate::blobs::{BlobCategory, BlobError, Blobs, blob_key};
 
 pub const CSV_CONTENT_TYPE: &str = "text/csv; charset=utf-8";
-/// Error lines written at most; the counts go on past it, and a last line says how many more.
+/// Lines written at most; the counts go on past it, and a last line says how many more.
 pub const MAX_REPORT_LINES: u64 = 100_000;
 
 /// The language of the report's header and messages.
@@ -68,9 +72,9 @@ impl ErrorReport {
     pub fn new(lang: ReportLang) -> std::io::Result<Self> {
         let mut file = BufWriter::new(NamedTempFile::new()?);
         file.write_all(b"\xEF\xBB\xBF")?;
-        let header: [&str; 5] = match lang {
-            ReportLang::Ru => ["Строка", "Столбец", "Значение", "Код", "Ошибка"],
-            ReportLang::En => ["Row", "Column", "Value", "Code", "Error"],
+        let header: [&str; 6] = match lang {
+            ReportLang::Ru => ["Строка", "Столбец", "Значение", "Код", "Сообщение", "Вид"],
+            ReportLang::En => ["Row", "Column", "Value", "Code", "Message", "Severity"],
         };
         write_csv_line(&mut file, &header)?;
         Ok(Self {
@@ -100,11 +104,12 @@ impl ErrorReport {
                 error.value_excerpt.as_deref().unwrap_or(""),
                 error.code.as_str(),
                 message.as_str(),
+                error.severity.label(self.lang == ReportLang::Ru),
             ],
         )
     }
 
-    /// Errors added so far (including those past [`MAX_REPORT_LINES`]).
+    /// Lines added so far (including those past [`MAX_REPORT_LINES`]).
     pub fn len(&self) -> u64 {
         self.total
     }
@@ -121,10 +126,10 @@ impl ErrorReport {
         if self.total > self.written {
             let more = self.total - self.written;
             let line = match self.lang {
-                ReportLang::Ru => format!("… и ещё {more} ошибок не показано"),
-                ReportLang::En => format!("… and {more} more errors not listed"),
+                ReportLang::Ru => format!("… и ещё {more} строк отчёта не показано"),
+                ReportLang::En => format!("… and {more} more lines not listed"),
             };
-            write_csv_line(&mut self.file, &["", "", "", "", line.as_str()])?;
+            write_csv_line(&mut self.file, &["", "", "", "", line.as_str(), ""])?;
         }
         let mut file = self.file.into_inner().map_err(|e| e.into_error())?;
         file.flush()?;
@@ -149,7 +154,16 @@ impl ErrorReport {
     }
 }
 
-/// Where the error report of a job lives.
+/// The severity a report line's last cell names (either language); a line without one is an
+/// error, as every line of a report written before warnings was.
+pub fn severity_of_cell(cell: &str) -> Severity {
+    [Severity::Warning, Severity::Error]
+        .into_iter()
+        .find(|s| cell == s.label(true) || cell == s.label(false))
+        .unwrap_or(Severity::Error)
+}
+
+/// Where the row report of a job lives.
 pub fn report_key(tenant: &TenantId, job_id: &str) -> Result<String, BlobError> {
     blob_key(
         BlobCategory::Imports,
@@ -197,8 +211,8 @@ mod tests {
         assert!(text.starts_with('\u{feff}'));
         assert_eq!(
             text.trim_start_matches('\u{feff}'),
-            "Строка;Столбец;Значение;Код;Ошибка\r\n\
-             3;Показание;\"'=HYPERLINK(\"\"evil\"\")\";invalid_number;Не число\r\n"
+            "Строка;Столбец;Значение;Код;Сообщение;Вид\r\n\
+             3;Показание;\"'=HYPERLINK(\"\"evil\"\")\";invalid_number;Не число;Ошибка\r\n"
         );
         assert!(
             ErrorReport::new(ReportLang::En)
@@ -207,6 +221,49 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn warnings_are_lines_of_their_own_severity() {
+        let mut report = ErrorReport::new(ReportLang::Ru).unwrap();
+        report
+            .add(
+                &RowError::new(
+                    2,
+                    "reading_above_cap",
+                    "Расход выше предела",
+                    "Above the cap",
+                )
+                .as_warning(),
+            )
+            .unwrap();
+        report
+            .add(&RowError::new(
+                3,
+                "reading_decreasing",
+                "Меньше предыдущего",
+                "Decreasing",
+            ))
+            .unwrap();
+        let mut text = String::new();
+        report
+            .finish()
+            .unwrap()
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        let lines: Vec<&str> = text.lines().skip(1).collect();
+        assert_eq!(
+            lines,
+            [
+                "2;;;reading_above_cap;Расход выше предела;Предупреждение",
+                "3;;;reading_decreasing;Меньше предыдущего;Ошибка",
+            ]
+        );
+        assert_eq!(severity_of_cell("Предупреждение"), Severity::Warning);
+        assert_eq!(severity_of_cell("Warning"), Severity::Warning);
+        assert_eq!(severity_of_cell("Ошибка"), Severity::Error);
+        assert_eq!(severity_of_cell(""), Severity::Error, "an older report");
     }
 
     #[test]
@@ -223,7 +280,7 @@ mod tests {
             .unwrap()
             .read_to_string(&mut text)
             .unwrap();
-        assert!(text.ends_with("… and 5 more errors not listed\r\n"));
+        assert!(text.ends_with("… and 5 more lines not listed;\r\n"));
         assert_eq!(text.lines().count() as u64, MAX_REPORT_LINES + 2);
     }
 }

@@ -25,9 +25,21 @@ pub fn meter_serial(namespace: &Namespace, serial: &str) -> Key {
     namespace.key(&["METER_SERIAL", &escape(serial)], "SERIAL")
 }
 
-/// GSI1 partition: a tenant's meters of one status (`active`, `removed`), by serial.
+/// GSI1 partition: a tenant's meters of one status (`active`, `removed`), by kind, then serial.
 pub fn meters_by_status_partition(namespace: &Namespace, status: &str) -> String {
     namespace.pk(&["METERS", status])
+}
+
+/// GSI1 sort key of a meter in its status listing: the kind first, so the meters of one kind
+/// are one `begins_with` range of the partition and a page filtered by kind is read full.
+pub fn meter_status_sort(kind: &str, serial: &str, meter_id: &str) -> String {
+    format!("{kind}#{}#{meter_id}", escape(serial))
+}
+
+/// GSI1 sort-key prefix of the meters of one kind in a status listing (`kind` is a code such
+/// as `cold_water`; the `#` keeps `electricity` apart from `electricity_two_zone`).
+pub fn meters_of_kind_prefix(kind: &str) -> String {
+    format!("{kind}#")
 }
 
 /// GSI2 partition: a tenant's active meters by verification due date (lists of meters whose

@@ -5,14 +5,14 @@
 //! same file twice changes nothing. A dry run (and the validating pass of all-or-nothing) goes
 //! through [`Intake::check`]: the same checks, nothing written.
 //!
-//! Flagged readings (far above the average, outside the reading window, verification expired)
-//! are stored and counted as created; the import report lists refused rows only, the flags are
-//! on each reading.
+//! Flagged readings (above the plausibility cap or far above the average, outside the reading
+//! window, verification expired) are stored, counted as created and once more as `flagged`, and
+//! each flag is a warning of its row in the report (the reading keeps its flags too).
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use crm_domain::TenantId;
-use crm_domain::meter::{ReadingSource, Rejection};
+use crm_domain::meter::{Flag, ReadingSource, Rejection};
 use rust_decimal::Decimal;
 
 use super::input::parse_value;
@@ -170,11 +170,93 @@ impl ReadingImport {
         let field = Self::refusal_field(&entry.record, refusal);
         let error = RowError::new(entry.row, reason.code, reason.ru, reason.en)
             .in_column(self.column(field));
+        let zone = match refusal {
+            Refusal::Rejected(
+                Rejection::Negative { zone }
+                | Rejection::TooManyDigits { zone, .. }
+                | Rejection::Decreasing { zone, .. }
+                | Rejection::ConflictsWithLater { zone, .. },
+            ) => Some(*zone),
+            _ => None,
+        };
         match (field, &entry.record.meter) {
             ("serial", MeterRef::Serial(s)) | ("account_number", MeterRef::Account(s)) => {
                 error.with_value(s)
             }
-            _ => error,
+            ("date", _) => error.with_value(&entry.record.date.format("%d.%m.%Y").to_string()),
+            // The value of the zone the reason is about, or the row's values when it is about
+            // all of them (their count, a different reading on the same date).
+            _ => match zone {
+                Some(zone) => match entry.record.values.get(zone) {
+                    Some(value) => error.with_value(&number(*value)),
+                    None => error,
+                },
+                None => error.with_value(
+                    &entry
+                        .record
+                        .values
+                        .iter()
+                        .map(|v| number(*v))
+                        .collect::<Vec<_>>()
+                        .join(" / "),
+                ),
+            },
+        }
+    }
+
+    /// The field a flag is about: the value of its zone, the date, or the meter.
+    fn flag_field(record: &ReadingRow, flag: &Flag) -> (&'static str, Option<usize>) {
+        match flag {
+            Flag::AboveCap { zone, .. } | Flag::AboveAverage { zone, .. } => {
+                if record.zoned {
+                    (ZONES.get(*zone).copied().unwrap_or("t1"), Some(*zone))
+                } else {
+                    ("value", Some(*zone))
+                }
+            }
+            Flag::OutsideWindow { .. } => ("date", None),
+            Flag::VerificationExpired { .. } => match record.meter {
+                MeterRef::Serial(_) => ("serial", None),
+                MeterRef::Account(_) => ("account_number", None),
+            },
+        }
+    }
+
+    fn flag_warning(&self, entry: &Entry<ReadingRow>, flag: &Flag) -> RowError {
+        let reason = super::reasons::flag(flag);
+        let (field, zone) = Self::flag_field(&entry.record, flag);
+        let warning = RowError::new(entry.row, reason.code, reason.ru, reason.en)
+            .in_column(self.column(field));
+        match (
+            zone.and_then(|z| entry.record.values.get(z)),
+            &entry.record.meter,
+        ) {
+            (Some(value), _) => warning.with_value(&number(*value)),
+            (None, MeterRef::Serial(s) | MeterRef::Account(s)) => warning.with_value(s),
+        }
+    }
+
+    /// What one outcome of the intake makes of its entry: an error, warnings, how it applied.
+    fn record(&self, entry: &mut Entry<ReadingRow>, outcome: RowOutcome, write: bool) {
+        // The apply judges the row afresh (against the history as it is now): what the check
+        // of the same batch said is replaced, not repeated.
+        entry.warnings.clear();
+        match outcome {
+            RowOutcome::Refused(refusal) => {
+                let error = self.refusal_error(entry, &refusal);
+                entry.reject(error);
+            }
+            RowOutcome::Stored { flags, .. } => {
+                for flag in &flags {
+                    let warning = self.flag_warning(entry, flag);
+                    entry.warn(warning);
+                }
+                if write {
+                    entry.applied = Some(Applied::Created);
+                }
+            }
+            RowOutcome::Unchanged { .. } if write => entry.applied = Some(Applied::Unchanged),
+            RowOutcome::Unchanged { .. } => {}
         }
     }
 
@@ -199,18 +281,15 @@ impl ReadingImport {
             self.intake.check(&rows).await?
         };
         for (entry, outcome) in batch.iter_mut().zip(outcomes) {
-            match outcome {
-                RowOutcome::Refused(refusal) => {
-                    let error = self.refusal_error(entry, &refusal);
-                    entry.reject(error);
-                }
-                RowOutcome::Stored { .. } if write => entry.applied = Some(Applied::Created),
-                RowOutcome::Unchanged { .. } if write => entry.applied = Some(Applied::Unchanged),
-                RowOutcome::Stored { .. } | RowOutcome::Unchanged { .. } => {}
-            }
+            self.record(entry, outcome, write);
         }
         Ok(())
     }
+}
+
+/// A value as the report shows it: a decimal comma, as people wrote it.
+fn number(value: Decimal) -> String {
+    value.normalize().to_string().replace('.', ",")
 }
 
 fn reason_error(row: &MappedRow<'_>, key: &str, reason: &crate::validation::Reason) -> RowError {

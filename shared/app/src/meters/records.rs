@@ -81,7 +81,7 @@ impl MeterRecord {
             Index::Gsi1,
             crate::store::Key::new(
                 keys::meters_by_status_partition(namespace, self.status.as_str()),
-                format!("{}#{}", keys::escape(&self.serial), self.id),
+                keys::meter_status_sort(self.kind.code(), &self.serial, &self.id),
             ),
         );
         if let (MeterStatus::Active, Some(due)) = (self.status, self.verification_due) {

@@ -127,18 +127,26 @@ pub async fn of_subscriber(
     Ok(meters)
 }
 
-/// One page of the tenant's meters of one status, by serial (GSI1).
+/// One page of the tenant's meters of one status (GSI1), by kind then serial; with `kind`, the
+/// meters of that kind only, by serial: a range of the same partition, so the page is full
+/// whenever that many meters of the kind are left.
 pub async fn list(
     db: &ScopedDb,
     status: MeterStatus,
+    kind: Option<MeterKind>,
     limit: u32,
     cursor: Option<&Cursor>,
 ) -> Result<(Vec<MeterRecord>, Option<Cursor>), StoreError> {
-    let query = Query::new(
+    let mut query = Query::new(
         Index::Gsi1,
         keys::meters_by_status_partition(db.namespace(), status.as_str()),
     )
     .limit(limit.clamp(1, 1000));
+    if let Some(kind) = kind {
+        query = query.sort(SortKey::BeginsWith(keys::meters_of_kind_prefix(
+            kind.code(),
+        )));
+    }
     let page = db.query(query, cursor).await?;
     let meters = page
         .items
@@ -148,30 +156,50 @@ pub async fn list(
     Ok((meters, page.next))
 }
 
+/// Store pages read at most for one page of the verification listing filtered by kind: the
+/// listing is by date, so a rare kind is found by reading on, and a page that hits this bound
+/// comes back short with the cursor of where it stopped (nothing is skipped).
+const DUE_KIND_ROUNDS: usize = 20;
+
 /// Active meters whose verification is due on or before `until` (expired ones first), one
-/// range query on GSI2. `from` limits the lower end (`None`: every expired one too).
+/// range query on GSI2. `from` limits the lower end (`None`: every expired one too). With
+/// `kind`, the meters of that kind only: the listing is read on until the page is full (or
+/// [`DUE_KIND_ROUNDS`] store pages were read), each read asking for no more than the page still
+/// needs, so the cursor returned is exactly after the last meter looked at.
 pub async fn verification_due(
     db: &ScopedDb,
     from: Option<NaiveDate>,
     until: NaiveDate,
+    kind: Option<MeterKind>,
     limit: u32,
     cursor: Option<&Cursor>,
 ) -> Result<(Vec<MeterRecord>, Option<Cursor>), StoreError> {
     let low = from.map_or_else(String::new, |d| d.format("%Y-%m-%d").to_string());
     let high = format!("{}#\u{10FFFF}", until.format("%Y-%m-%d"));
-    let query = Query::new(
-        Index::Gsi2,
-        keys::meters_by_verification_partition(db.namespace()),
-    )
-    .sort(SortKey::Between(low, high))
-    .limit(limit.clamp(1, 1000));
-    let page = db.query(query, cursor).await?;
-    let meters = page
-        .items
-        .iter()
-        .map(MeterRecord::from_item)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((meters, page.next))
+    let limit = limit.clamp(1, 1000);
+    let mut meters = Vec::new();
+    let mut cursor = cursor.cloned();
+    for _ in 0..DUE_KIND_ROUNDS {
+        let wanted = limit - u32::try_from(meters.len()).unwrap_or(limit);
+        let query = Query::new(
+            Index::Gsi2,
+            keys::meters_by_verification_partition(db.namespace()),
+        )
+        .sort(SortKey::Between(low.clone(), high.clone()))
+        .limit(wanted);
+        let page = db.query(query, cursor.as_ref()).await?;
+        for item in &page.items {
+            let meter = MeterRecord::from_item(item)?;
+            if kind.is_none_or(|k| meter.kind == k) {
+                meters.push(meter);
+            }
+        }
+        cursor = page.next;
+        if cursor.is_none() || meters.len() >= limit as usize {
+            break;
+        }
+    }
+    Ok((meters, cursor))
 }
 
 /// Verification due within `days` of `today` (`expired_only`: only those already past).

@@ -58,7 +58,9 @@ impl CursorSigner {
     }
 
     /// The position a cursor stands for, if it was issued for exactly this query's index and
-    /// partition and has not been altered.
+    /// partition, lies within its sort-key condition (a page of one range does not go on in
+    /// another: DynamoDB would refuse a start key outside the condition), and has not been
+    /// altered.
     pub fn decode(&self, query: &Query, cursor: &Cursor) -> Result<LastKey, StoreError> {
         let (body, signature) = cursor
             .0
@@ -77,6 +79,9 @@ impl CursorSigner {
             || payload.last.index_key.pk != query.pk
         {
             return Err(StoreError::InvalidCursor("issued for a different listing"));
+        }
+        if !query.sort.matches(&payload.last.index_key.sk) {
+            return Err(StoreError::InvalidCursor("issued for a different range"));
         }
         Ok(payload.last)
     }

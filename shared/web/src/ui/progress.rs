@@ -37,7 +37,7 @@ pub static PROGRESS_RU: ProgressTexts = ProgressTexts {
     progress: "Ход выполнения",
     processed: "Обработано",
     of: "из",
-    download_report: "Скачать отчёт об ошибках",
+    download_report: "Скачать отчёт по строкам",
     queued: "В очереди",
     running: "Выполняется",
     done: "Готово",
@@ -52,6 +52,7 @@ pub static PROGRESS_RU: ProgressTexts = ProgressTexts {
         ("created", "Создано"),
         ("updated", "Обновлено"),
         ("unchanged", "Без изменений"),
+        ("flagged", "Принято с отметками"),
     ],
 };
 
@@ -59,7 +60,7 @@ pub static PROGRESS_EN: ProgressTexts = ProgressTexts {
     progress: "Progress",
     processed: "Processed",
     of: "of",
-    download_report: "Download the error report",
+    download_report: "Download the row report",
     queued: "Queued",
     running: "Running",
     done: "Done",
@@ -74,6 +75,7 @@ pub static PROGRESS_EN: ProgressTexts = ProgressTexts {
         ("created", "Created"),
         ("updated", "Updated"),
         ("unchanged", "Unchanged"),
+        ("flagged", "Stored with flags for review"),
     ],
 };
 
@@ -178,6 +180,7 @@ mod tests {
                 ("created".to_owned(), 49_000),
                 ("invalid".to_owned(), 1000),
                 ("flagged".to_owned(), 3),
+                ("superseded".to_owned(), 2),
             ]
             .into(),
             message: None,
@@ -205,8 +208,9 @@ mod tests {
         // The usual counts come first, in their fixed order, then the job's own.
         let invalid = html.find("С ошибками").unwrap();
         let created = html.find("Создано").unwrap();
-        let flagged = html.find("flagged").unwrap();
-        assert!(invalid < created && created < flagged);
+        let flagged = html.find("Принято с отметками").unwrap();
+        let own = html.find("superseded").unwrap();
+        assert!(invalid < created && created < flagged && flagged < own);
         assert!(!html.contains("download"));
     }
 
@@ -227,7 +231,7 @@ mod tests {
                 || html.contains("sig=1&amp;x=2"),
             "{html}"
         );
-        assert!(html.contains("Download the error report"));
+        assert!(html.contains("Download the row report"));
     }
 
     #[test]

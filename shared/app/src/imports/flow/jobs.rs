@@ -15,9 +15,10 @@ use super::kinds::ImportKind;
 use super::uploads::{self, Choices, Upload};
 use crate::Services;
 use crate::audit::{Actor, Audit};
+use crate::imports::report::severity_of_cell;
 use crate::imports::{
     ApplyPolicy, ErrorReport, FileError, ImportError, ImportInput, Mode, ReportLang, RowHandler,
-    SpoolError, Spooled, Summary, Tracker, Verdict, run_import,
+    Severity, SpoolError, Spooled, Summary, Tracker, Verdict, run_import,
 };
 use crate::jobs::{Envelope, JobError, MeterImportJob, enqueue};
 use crate::progress::{self, Claim, JobRun, JobStatus, Message, NewJob, Outcome, RunError};
@@ -248,7 +249,7 @@ fn file_message(error: &FileError) -> Message {
 
 fn summary_message(verdict: Verdict, summary: &Summary) -> Message {
     let c = &summary.counts;
-    match verdict {
+    let message = match verdict {
         Verdict::Checked if c.invalid == 0 => Message::new(
             format!(
                 "Проверка пройдена: {} строк без ошибок. Можно загружать.",
@@ -289,6 +290,30 @@ fn summary_message(verdict: Verdict, summary: &Summary) -> Message {
                 c.created, c.updated, c.unchanged, c.invalid
             ),
         ),
+    };
+    match (verdict, c.flagged) {
+        // Nothing was written: the flags of rows that were not stored would only confuse.
+        (Verdict::Rejected, _) | (_, 0) => message,
+        (Verdict::Checked, flagged) => Message::new(
+            format!(
+                "{} Из строк без ошибок {flagged} будут приняты с отметками для проверки (см. предупреждения).",
+                message.ru
+            ),
+            format!(
+                "{} Of the rows without errors, {flagged} would be stored with flags for review (see the warnings).",
+                message.en
+            ),
+        ),
+        (_, flagged) => Message::new(
+            format!(
+                "{} Принято с отметками для проверки: {flagged} (см. предупреждения).",
+                message.ru
+            ),
+            format!(
+                "{} Stored with flags for review: {flagged} (see the warnings).",
+                message.en
+            ),
+        ),
     }
 }
 
@@ -311,7 +336,7 @@ async fn finish(
     }
 }
 
-/// One line of a job's error report, for the page that shows the first of them.
+/// One line of a job's row report, for the page that shows the first of them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ReportLine {
     pub row: String,
@@ -319,14 +344,28 @@ pub struct ReportLine {
     pub value: String,
     pub code: String,
     pub message: String,
+    /// `error` (the row was refused) or `warning` (accepted, flagged for review).
+    pub severity: Severity,
 }
 
-/// The first `limit` lines of the report at `key` (read back with the import reader itself).
+/// The first lines of a job's report, the errors apart from the warnings.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ReportLines {
+    pub errors: Vec<ReportLine>,
+    pub warnings: Vec<ReportLine>,
+}
+
+/// Report lines read at most to find the first of each severity: a page shows a few, and a
+/// report of 100,000 errors must not be read whole to find that it holds no warning.
+const REPORT_SCAN_LINES: usize = 10_000;
+
+/// The first `limit` errors and the first `limit` warnings of the report at `key` (read back
+/// with the import reader itself).
 pub async fn report_lines(
     services: &Services,
     key: &str,
     limit: usize,
-) -> Result<Vec<ReportLine>, JobError> {
+) -> Result<ReportLines, JobError> {
     let retry = |e: &dyn std::fmt::Display| JobError::Retry(e.to_string());
     let options = crate::imports::ReadOptions {
         delimiter: Some(b';'),
@@ -335,26 +374,47 @@ pub async fn report_lines(
     };
     let file = match Spooled::from_blob(services.blobs.as_ref(), key, options).await {
         Ok(file) => file,
-        Err(SpoolError::Missing(_)) => return Ok(Vec::new()),
+        Err(SpoolError::Missing(_)) => return Ok(ReportLines::default()),
         Err(e) => return Err(retry(&e)),
     };
-    let mut stream = file.open(limit + 1).await.map_err(|e| retry(&e))?;
-    let rows = stream
-        .next_batch()
-        .await
-        .map_err(|e| retry(&e))?
-        .unwrap_or_default();
+    let mut stream = file.open(1_000).await.map_err(|e| retry(&e))?;
     let cell = |cells: &[String], i: usize| cells.get(i).cloned().unwrap_or_default();
-    Ok(rows
-        .iter()
-        .skip(1)
-        .take(limit)
-        .map(|row| ReportLine {
-            row: cell(&row.cells, 0),
-            column: cell(&row.cells, 1),
-            value: cell(&row.cells, 2),
-            code: cell(&row.cells, 3),
-            message: cell(&row.cells, 4),
-        })
-        .collect())
+    let mut lines = ReportLines::default();
+    let mut scanned = 0;
+    while lines.errors.len() < limit || lines.warnings.len() < limit {
+        let Some(rows) = stream.next_batch().await.map_err(|e| retry(&e))? else {
+            break;
+        };
+        for row in &rows {
+            scanned += 1;
+            // The first line is the header.
+            if scanned == 1 {
+                continue;
+            }
+            let severity = severity_of_cell(&cell(&row.cells, 5));
+            let list = match severity {
+                Severity::Error => &mut lines.errors,
+                Severity::Warning => &mut lines.warnings,
+            };
+            if list.len() < limit {
+                list.push(ReportLine {
+                    row: cell(&row.cells, 0),
+                    column: cell(&row.cells, 1),
+                    value: cell(&row.cells, 2),
+                    code: cell(&row.cells, 3),
+                    message: cell(&row.cells, 4),
+                    severity,
+                });
+            }
+        }
+        if scanned >= REPORT_SCAN_LINES {
+            break;
+        }
+    }
+    // A batch reports its unparsable rows before the ones the store refused: in row order
+    // they read as the file does. (A line without a row, the report's last "and more", last.)
+    for list in [&mut lines.errors, &mut lines.warnings] {
+        list.sort_by_key(|line| line.row.parse::<u64>().unwrap_or(u64::MAX));
+    }
+    Ok(lines)
 }

@@ -13,6 +13,8 @@ pub mod jobs;
 pub mod kinds;
 pub mod uploads;
 
-pub use jobs::{ImportJob, ImportMode, ReportLine, StartError, report_lines, run, start};
+pub use jobs::{
+    ImportJob, ImportMode, ReportLine, ReportLines, StartError, report_lines, run, start,
+};
 pub use kinds::ImportKind;
 pub use uploads::{Choices, MAX_UPLOAD_BYTES, PreviewError, Upload, UploadError, UploadSink};
