@@ -30,6 +30,8 @@ const PURGE_CHUNK: usize = 1000;
 /// Writes one transaction may hold. SQLite's cost is per commit, not per write; the bound only
 /// keeps one transaction from holding the writer for more than a few tens of milliseconds.
 const TRANSACTION_LIMIT: usize = 10_000;
+/// WAL pages (4 KiB) after which a commit copies the log into the database file (default 1000).
+const WAL_CHECKPOINT_PAGES: i64 = 8192;
 /// Bytes of the file each connection maps; the OS shares the pages between connections.
 const MMAP_SIZE: i64 = 1 << 30;
 /// Page cache per connection, in KiB.
@@ -55,6 +57,8 @@ struct Statements {
     columns: String,
     select_one: String,
     upsert: String,
+    /// Stores an item unless one is there: a put that must not exist, in one statement.
+    insert_new: String,
     delete: String,
 }
 
@@ -71,6 +75,9 @@ impl Statements {
                 sk = TABLE.sk
             ),
             upsert: format!("INSERT OR REPLACE INTO items ({columns}) VALUES ({placeholders})"),
+            insert_new: format!(
+                "INSERT INTO items ({columns}) VALUES ({placeholders}) ON CONFLICT DO NOTHING"
+            ),
             delete: format!(
                 "DELETE FROM items WHERE {pk} = ?1 AND {sk} = ?2",
                 pk = TABLE.pk,
@@ -111,6 +118,11 @@ impl SqliteStore {
             .map_err(sql_error)?;
         writer
             .execute_batch(&TABLE.sqlite_schema())
+            .map_err(sql_error)?;
+        // Checkpoints run in the committing writer; fewer, larger ones write a page changed by
+        // many commits (index pages of a bulk import) to the database file once.
+        writer
+            .pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)
             .map_err(sql_error)?;
         let readers = (0..READERS)
             .map(|_| {
@@ -269,16 +281,33 @@ impl SqliteStore {
     }
 
     fn store_item(&self, conn: &Connection, item: &Item) -> Result<(), StoreError> {
+        self.run_item_statement(conn, &self.sql.upsert, item, item.version)
+            .map(|_| ())
+    }
+
+    /// Stores `item` at version 1 unless a row holds its key; whether it did.
+    fn insert_new(&self, conn: &Connection, item: &Item) -> Result<bool, StoreError> {
+        Ok(self.run_item_statement(conn, &self.sql.insert_new, item, 1)? == 1)
+    }
+
+    /// Runs `sql` (an insert of every column) for `item` at `version`; the rows changed.
+    fn run_item_statement(
+        &self,
+        conn: &Connection,
+        sql: &str,
+        item: &Item,
+        version: u64,
+    ) -> Result<usize, StoreError> {
         let body = serde_json::to_string(&item.body)
             .map_err(|e| StoreError::Invalid(format!("body is not serialisable: {e}")))?;
-        let version = i64::try_from(item.version)
+        let version = i64::try_from(version)
             .map_err(|_| StoreError::Backend("version out of range".into()))?;
         let mut values: Vec<Option<&str>> = vec![Some(&item.key.pk), Some(&item.key.sk)];
         for (_, key) in item.index_keys.iter() {
             values.push(key.map(|k| k.pk.as_str()));
             values.push(key.map(|k| k.sk.as_str()));
         }
-        let mut stmt = conn.prepare_cached(&self.sql.upsert).map_err(sql_error)?;
+        let mut stmt = conn.prepare_cached(sql).map_err(sql_error)?;
         for (position, value) in values.iter().enumerate() {
             stmt.raw_bind_parameter(position + 1, value)
                 .map_err(sql_error)?;
@@ -289,8 +318,7 @@ impl SqliteStore {
             .map_err(sql_error)?;
         stmt.raw_bind_parameter(next + 2, &body)
             .map_err(sql_error)?;
-        stmt.raw_execute().map_err(sql_error)?;
-        Ok(())
+        stmt.raw_execute().map_err(sql_error)
     }
 
     fn delete_row(&self, conn: &Connection, key: &Key) -> Result<(), StoreError> {
@@ -328,6 +356,38 @@ impl SqliteStore {
             }
             Write::Check { .. } => Ok(None),
         }
+    }
+
+    /// Checks and applies `writes` one after the other inside `tx`; `false` at the first
+    /// condition that fails (the caller rolls back). Keys are distinct, so each write still sees
+    /// the state before the transaction. A put that must not exist is a single insert that does
+    /// nothing on a taken key instead of a read and a write: bulk intakes are made of them.
+    fn apply_in_turn(
+        &self,
+        tx: &Transaction<'_>,
+        writes: &[Write],
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        for write in writes {
+            if let Write::Put(Put {
+                item,
+                condition: Condition::MustNotExist,
+            }) = write
+            {
+                // A taken key may hold an expired item, which counts as absent: the exact pass
+                // decides that case.
+                if !self.insert_new(tx, item)? {
+                    return Ok(false);
+                }
+                continue;
+            }
+            let current = self.live_item(tx, write.key(), now)?;
+            if !condition_of(write).holds(current.as_ref().map(|i| i.version)) {
+                return Ok(false);
+            }
+            self.apply_write(tx, write.clone(), current)?;
+        }
+        Ok(true)
     }
 
     /// One write on its own: its condition, then the write, in one transaction.
@@ -411,6 +471,20 @@ impl Store for SqliteStore {
             }
         }
         let now = self.now();
+        // Most transactions hold: apply them in one pass. When a condition fails, that pass is
+        // rolled back (the empty `failed` says so) and the exact pass below reports every
+        // failing position.
+        let quick = self.write(|tx| {
+            if self.apply_in_turn(tx, &writes, now)? {
+                Ok(())
+            } else {
+                Err(StoreError::TransactionCancelled { failed: Vec::new() })
+            }
+        });
+        match quick {
+            Err(StoreError::TransactionCancelled { failed }) if failed.is_empty() => {}
+            other => return other,
+        }
         self.write(|tx| {
             // Keys are distinct, so every condition is judged against the state before the
             // transaction, and all failing positions are reported, as DynamoDB does.

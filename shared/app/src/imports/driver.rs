@@ -129,6 +129,13 @@ pub trait RowHandler: Send {
     /// Writes a batch of valid rows, idempotently by natural key, and sets each entry's
     /// `applied` (or rejects it). Never called in a dry run.
     async fn apply(&mut self, batch: &mut [Entry<Self::Record>]) -> Result<(), HandlerError>;
+
+    /// Whether [`Self::apply`] checks each row itself exactly as [`Self::check`] would, so a
+    /// pass that applies skips `check` instead of reading everything twice (the readings
+    /// intake validates while it writes).
+    fn apply_checks(&self) -> bool {
+        false
+    }
 }
 
 /// Row counts of an import, by outcome.
@@ -377,7 +384,8 @@ async fn pass<H: RowHandler>(
             }
         }
         drop(rows);
-        if !entries.is_empty() {
+        let checked_by_apply = apply && handler.apply_checks();
+        if !entries.is_empty() && !checked_by_apply {
             handler.check(&mut entries).await?;
         }
         let (mut valid, invalid): (Vec<_>, Vec<_>) = entries.into_iter().partition(Entry::is_valid);

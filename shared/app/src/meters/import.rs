@@ -84,6 +84,9 @@ const FIELDS: &[FieldSpec] = &[
     },
 ];
 
+/// Rows per batch handed to the intake: five of its pipeline's slices.
+pub const BATCH_ROWS: usize = 5_000;
+
 pub const SCHEMA: Schema = Schema {
     kind: "readings",
     fields: FIELDS,
@@ -403,5 +406,10 @@ impl RowHandler for ReadingImport {
 
     async fn apply(&mut self, batch: &mut [Entry<ReadingRow>]) -> Result<(), HandlerError> {
         self.intake(batch, true).await
+    }
+
+    /// `Intake::run` validates every row as `Intake::check` does before it writes.
+    fn apply_checks(&self) -> bool {
+        true
     }
 }

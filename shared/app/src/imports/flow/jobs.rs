@@ -185,6 +185,7 @@ pub async fn run(services: &Services, tenant: &TenantId, job: &ImportJob) -> Res
     let mut input = ImportInput::new(&file, job.kind.schema(), job.mode.driver_mode());
     input.mapping = job.choices.mapping.as_ref();
     input.header_row = job.choices.header_row;
+    input.batch_rows = job.kind.batch_rows();
     let mut report = ErrorReport::new(ReportLang::Ru).map_err(|e| retry(&e))?;
     let tracker = Tracker {
         run: Some(&mut run),

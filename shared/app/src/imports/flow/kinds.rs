@@ -45,6 +45,18 @@ impl ImportKind {
         }
     }
 
+    /// Rows handed to the handler at a time. Readings go in large batches: their intake is a
+    /// pipeline that writes one slice while it reads and validates the next, and it needs a few
+    /// slices per batch to overlap (docs/benchmarks.md). The memory stays flat either way.
+    pub fn batch_rows(self) -> usize {
+        match self {
+            ImportKind::Subscribers | ImportKind::ServiceLinks => {
+                crate::imports::stream::DEFAULT_BATCH_ROWS
+            }
+            ImportKind::Readings => crate::meters::import::BATCH_ROWS,
+        }
+    }
+
     /// The kind of the progress records of this import's jobs.
     pub fn job_kind(self) -> &'static str {
         match self {
