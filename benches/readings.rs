@@ -1,7 +1,7 @@
 //! Readings intake benchmark: 1,000,000 readings validated and stored on the embedded SQLite
 //! store through `crm_app::meters::intake` (what the import worker calls), as five monthly
 //! files of 200,000 meters (100,000 subscribers with two meters each). Each file is fed in
-//! chunks of 5,000 rows, as the import hands them over. One row in a thousand is bad (a value
+//! chunks of the import's batch size, as the import hands them over. One row in a thousand is bad (a value
 //! below the previous one) and must be refused without blocking the others. Then the first
 //! month is fed again: every row must come back `Unchanged` (idempotency), which also times
 //! resolution, partition reads and validation without writes.
@@ -39,7 +39,8 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 const MONTHS: u32 = 5;
-const CHUNK: usize = 5_000;
+/// Rows per intake call: what the import hands over at a time.
+const CHUNK: usize = crm_app::meters::import::BATCH_ROWS;
 
 fn serial(i: usize) -> String {
     format!("SN-{i:08}")

@@ -24,7 +24,11 @@ pub(crate) struct Meters {
     power: String,
 }
 
-async fn subscriber(world: &World, tenant: &TenantId, surname: &str) -> (String, String) {
+pub(crate) async fn subscriber(
+    world: &World,
+    tenant: &TenantId,
+    surname: &str,
+) -> (String, String) {
     let created = crm_app::subscribers::create(
         world.services(),
         tenant,

@@ -8,11 +8,11 @@ use crm_app::audit::Audit;
 use crm_app::meters::intake::{Intake, IntakeRow, MeterRef, Refusal, RowOutcome};
 use crm_app::meters::records::subscriber_meters;
 use crm_domain::meter::{ReadingSource, Rejection};
-use http::StatusCode;
+use http::{Method, StatusCode};
 use rust_decimal::Decimal;
 use serde_json::json;
 
-use crate::meters::Meters;
+use crate::meters::{Meters, subscriber};
 
 /// Days of readings per meter: two meters interleaved make 2,400 rows, three slices.
 const DAYS: usize = 1_200;
@@ -221,4 +221,78 @@ async fn two_intakes_at_once_store_each_date_once_with_consistent_advances() {
             assert_eq!(dates.len(), DAYS);
         }
     }
+}
+
+/// A subscriber read in the first slice, absent from the second and back in the third: its
+/// partition is dropped once the first slice is stored (memory holds two slices' histories) and
+/// read again from the store, where the first slice's reading must already be.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_back_after_a_slice_is_read_again_complete() {
+    let m = Meters::new().await;
+    two_meters(&m).await;
+    let (other, _) = subscriber(&m.world, &m.world.tenant, "Вернувшийся").await;
+    let linked = m
+        .world
+        .admin
+        .send(
+            Method::POST,
+            &format!("/api/v1/subscribers/{other}/services"),
+            json!({"service_id": m.water, "valid_from": "2023-01-01"}),
+        )
+        .await;
+    assert_eq!(linked.status, StatusCode::CREATED, "{}", linked.text);
+    let answer = m
+        .create(json!({
+            "subscriber_id": other, "service_id": m.water, "serial": "ДЛ-3",
+            "kind": "cold_water", "installed_on": "2023-01-01", "initial": ["0"], "digits": 5,
+        }))
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    let returning = |line: u64, k: usize, value: i64| IntakeRow {
+        line,
+        meter: MeterRef::Serial("ДЛ-3".into()),
+        date: day(k),
+        values: vec![Decimal::from(value)],
+    };
+    // Row 0: the returning meter; rows 1 to 2,000: the two meters of the first subscriber;
+    // then the returning meter again (third slice): a later day, and its first day with
+    // another value.
+    let mut rows = vec![returning(2, 0, 10)];
+    rows.extend((0..2_000).map(|n| IntakeRow {
+        line: n as u64 + 3,
+        meter: MeterRef::Serial(format!("ДЛ-{}", n / 1_000 + 1)),
+        date: day(n % 1_000),
+        values: vec![value(n / 1_000, n % 1_000)],
+    }));
+    rows.push(returning(2_003, 1, 25));
+    rows.push(returning(2_004, 0, 11));
+    let outcomes = intake(&m, "job-back").await.run(&rows).await.unwrap();
+    assert!(matches!(&outcomes[0], RowOutcome::Stored { .. }));
+    assert!(
+        matches!(&outcomes[2_001], RowOutcome::Stored { .. }),
+        "{:?}",
+        outcomes[2_001]
+    );
+    assert!(
+        matches!(
+            &outcomes[2_002],
+            RowOutcome::Refused(Refusal::Rejected(Rejection::DuplicateDifferent { .. }))
+        ),
+        "{:?}",
+        outcomes[2_002]
+    );
+    let db = m.world.services().db.tenant(&m.world.tenant);
+    let found = subscriber_meters(&db, &other).await.unwrap();
+    let advances: Vec<Vec<Decimal>> = found.readings.iter().map(|r| r.advance.clone()).collect();
+    // The second day's advance is from the first day's 10, not from the initial 0.
+    assert_eq!(
+        advances,
+        vec![vec![Decimal::from(10)], vec![Decimal::from(15)]]
+    );
+    assert!(
+        outcomes[1..=2_000]
+            .iter()
+            .all(|o| matches!(o, RowOutcome::Stored { .. })),
+        "the first subscriber's rows"
+    );
 }

@@ -84,7 +84,9 @@ const FIELDS: &[FieldSpec] = &[
     },
 ];
 
-/// Rows per batch handed to the intake: five of its pipeline's slices.
+/// Rows per batch handed to the intake: five of its pipeline's slices, so most of a batch's
+/// reads overlap its writes. 20,000 was measured too: 4% faster, not worth holding four times
+/// the rows (and, in a dry run, their subscribers' histories) in memory.
 pub const BATCH_ROWS: usize = 5_000;
 
 pub const SCHEMA: Schema = Schema {

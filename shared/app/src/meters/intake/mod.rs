@@ -227,6 +227,16 @@ impl Intake {
                     )
                     .await?;
                 }
+                // Everything before this slice is stored now: keep only this slice's
+                // partitions (its readings are not written yet), so memory holds two slices'
+                // histories whatever the batch. A later row of another subscriber reads its
+                // partition again, from the store, complete.
+                let current: HashSet<&str> = targets
+                    .iter()
+                    .flatten()
+                    .map(|t| t.subscriber_id.as_str())
+                    .collect();
+                partitions.retain(|subscriber, _| current.contains(subscriber.as_str()));
             }
             if write && !pending.is_empty() {
                 supersede(&mut pending, &mut partitions, self.db.namespace());
