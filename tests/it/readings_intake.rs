@@ -6,7 +6,7 @@
 use chrono::{Duration, NaiveDate};
 use crm_app::audit::Audit;
 use crm_app::meters::intake::{Intake, IntakeRow, MeterRef, Refusal, RowOutcome};
-use crm_app::meters::records::subscriber_meters;
+use crm_app::meters::records::{SubscriberMeters, subscriber_meters};
 use crm_domain::meter::{ReadingSource, Rejection};
 use http::{Method, StatusCode};
 use rust_decimal::Decimal;
@@ -79,24 +79,31 @@ async fn intake(m: &Meters, batch: &str) -> Intake {
     .unwrap()
 }
 
-/// Every stored reading's advance is its value minus the stored reading before it; the first
-/// meter lost its refused row, the second holds every day.
+/// The dates of `meter`'s stored readings, oldest first, after checking that every stored
+/// reading's advance is its value minus the stored reading before it.
+fn dates_with_consistent_advances(found: &SubscriberMeters, meter: &str) -> Vec<NaiveDate> {
+    let mut previous = Decimal::ZERO;
+    let mut dates = Vec::new();
+    for reading in found.readings_of(meter) {
+        assert_eq!(
+            reading.advance,
+            vec![reading.values[0] - previous],
+            "advance of {meter} on {}",
+            reading.date
+        );
+        previous = reading.values[0];
+        dates.push(reading.date);
+    }
+    dates
+}
+
+/// Advances consistent; the first meter lost its refused row, the second holds every day.
 async fn assert_history_consistent(m: &Meters, meters: &[String; 2]) {
     let db = m.world.services().db.tenant(&m.world.tenant);
     let found = subscriber_meters(&db, &m.subscriber).await.unwrap();
     for (meter, expected) in meters.iter().zip([DAYS - 1, DAYS]) {
-        let readings = found.readings_of(meter);
-        assert_eq!(readings.len(), expected, "readings of {meter}");
-        let mut previous = Decimal::ZERO;
-        for reading in readings {
-            assert_eq!(
-                reading.advance,
-                vec![reading.values[0] - previous],
-                "advance of {meter} on {}",
-                reading.date
-            );
-            previous = reading.values[0];
-        }
+        let dates = dates_with_consistent_advances(&found, meter);
+        assert_eq!(dates.len(), expected, "readings of {meter}");
     }
 }
 
@@ -204,17 +211,9 @@ async fn two_intakes_at_once_store_each_date_once_with_consistent_advances() {
     let db = m.world.services().db.tenant(&m.world.tenant);
     let found = subscriber_meters(&db, &m.subscriber).await.unwrap();
     for meter in &meters {
-        let mut previous = Decimal::ZERO;
         let mut dates = std::collections::HashSet::new();
-        for reading in found.readings_of(meter) {
-            assert!(dates.insert(reading.date), "{} twice", reading.date);
-            assert_eq!(
-                reading.advance,
-                vec![reading.values[0] - previous],
-                "advance of {meter} on {}",
-                reading.date
-            );
-            previous = reading.values[0];
+        for date in dates_with_consistent_advances(&found, meter) {
+            assert!(dates.insert(date), "{date} twice");
         }
         // The second meter's rows are the same in both files: every day is stored.
         if *meter == meters[1] {

@@ -346,15 +346,16 @@ async fn job_page(
             None => ReportLines::default(),
         };
         let upload_id = flow::jobs::upload_of_job(&status.id).map(str::to_owned);
+        let dry_run = status.id.ends_with("-dry");
         let view = JobPageView {
             lang_ru: lang == Lang::Ru,
             csrf: csrf_token(&ctx),
             card: card(&services, &status, kind, lang).await,
             errors: lines.errors,
             warnings: lines.warnings,
-            dry_run: status.id.ends_with("-dry"),
+            dry_run,
             upload_href: upload_id.as_ref().map(|u| format!("/imports/uploads/{u}")),
-            can_apply: status.id.ends_with("-dry") && status.state == JobState::Done,
+            can_apply: dry_run && status.state == JobState::Done,
             upload_id,
         };
         Ok(framed(&services, &ctx, chrome, title(kind, lang), view)

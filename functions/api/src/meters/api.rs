@@ -64,9 +64,10 @@ fn kind_filter(raw: Option<&str>) -> Result<Option<MeterKind>, Problem> {
     match raw.map(str::trim).filter(|k| !k.is_empty()) {
         None => Ok(None),
         Some(code) => MeterKind::from_code(code).map(Some).ok_or_else(|| {
+            let codes: Vec<&str> = MeterKind::ALL.iter().map(|k| k.code()).collect();
             Problem::bad_request(
                 "invalid_filter",
-                "kind: cold_water, hot_water, electricity, electricity_two_zone, electricity_three_zone, heat or gas",
+                format!("kind: one of {}", codes.join(", ")),
             )
         }),
     }
@@ -119,10 +120,7 @@ async fn list(
     )
     .await
     .map_err(bad_cursor)?;
-    Ok(axum::Json(MeterList {
-        items: meters.iter().map(|m| MeterDto::new(m, None)).collect(),
-        next: next.map(|c| c.as_str().to_owned()),
-    }))
+    Ok(axum::Json(MeterList::page(&meters, next)))
 }
 
 /// Active meters whose verification is due within `days` (or already expired), soonest first.
@@ -159,10 +157,7 @@ async fn verification_due(
     )
     .await
     .map_err(bad_cursor)?;
-    Ok(axum::Json(MeterList {
-        items: meters.iter().map(|m| MeterDto::new(m, None)).collect(),
-        next: next.map(|c| c.as_str().to_owned()),
-    }))
+    Ok(axum::Json(MeterList::page(&meters, next)))
 }
 
 /// Registers a meter on a subscriber's metered service.

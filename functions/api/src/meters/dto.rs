@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_app::meters::readings::HistoryRow;
 use crm_app::meters::{MeterInput, MeterRecord, reasons};
+use crm_app::store::Cursor;
 use crm_domain::meter::Flag;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -66,6 +67,16 @@ pub struct MeterList {
     pub items: Vec<MeterDto>,
     /// Cursor of the next page.
     pub next: Option<String>,
+}
+
+impl MeterList {
+    /// One page of a listing and the cursor of the next.
+    pub fn page(meters: &[MeterRecord], next: Option<Cursor>) -> Self {
+        Self {
+            items: meters.iter().map(|m| MeterDto::new(m, None)).collect(),
+            next: next.map(|c| c.as_str().to_owned()),
+        }
+    }
 }
 
 /// A text field that may also come as a JSON number.

@@ -85,8 +85,7 @@ impl<R> Entry<R> {
         self.errors.push(error);
     }
 
-    /// Accepts the row with a remark for people to review. `check` and `apply` may both warn;
-    /// a handler whose `apply` judges the row afresh clears what its `check` said first.
+    /// Accepts the row with a remark for people to review.
     pub fn warn(&mut self, warning: RowError) {
         self.warnings.push(warning.as_warning());
     }

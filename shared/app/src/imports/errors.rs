@@ -25,21 +25,6 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Severity> {
-        match code {
-            "error" => Some(Severity::Error),
-            "warning" => Some(Severity::Warning),
-            _ => None,
-        }
-    }
-
     /// The word a report shows for it.
     pub fn label(self, russian: bool) -> &'static str {
         match (self, russian) {
@@ -90,10 +75,6 @@ impl RowError {
     pub fn as_warning(mut self) -> Self {
         self.severity = Severity::Warning;
         self
-    }
-
-    pub fn is_warning(&self) -> bool {
-        self.severity == Severity::Warning
     }
 
     pub fn in_column(mut self, column: impl Into<String>) -> Self {

@@ -242,10 +242,8 @@ impl ReadingImport {
     }
 
     /// What one outcome of the intake makes of its entry: an error, warnings, how it applied.
+    /// An applying pass calls only `apply` (see `apply_checks`), so each entry is judged once.
     fn record(&self, entry: &mut Entry<ReadingRow>, outcome: RowOutcome, write: bool) {
-        // The apply judges the row afresh (against the history as it is now): what the check
-        // of the same batch said is replaced, not repeated.
-        entry.warnings.clear();
         match outcome {
             RowOutcome::Refused(refusal) => {
                 let error = self.refusal_error(entry, &refusal);
