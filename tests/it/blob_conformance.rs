@@ -24,6 +24,8 @@ use crate::support::moto;
 /// One adapter under test, with whatever keeps it alive.
 struct Fixture {
     blobs: Arc<dyn Blobs>,
+    /// Where the folder adapter's routes are served (its upload links are relative to it).
+    base_url: String,
     _folder: Option<TempDir>,
     server: Option<JoinHandle<()>>,
 }
@@ -46,6 +48,7 @@ impl Fixture {
             .expect("loopback port");
         let base_url = format!("http://{}", listener.local_addr().expect("local address"));
         let links = LocalBlobLinks::new(&base_url, &Signer::new(&[9; 32]).expect("signer"));
+        let base_url = base_url.clone();
         let blobs: Arc<dyn Blobs> =
             Arc::new(FolderBlobs::new(folder.path().to_path_buf(), links.clone()));
         let app = crm_web::blob_route::router(blobs.clone(), links, Arc::new(SystemClock));
@@ -56,6 +59,7 @@ impl Fixture {
         });
         Fixture {
             blobs,
+            base_url,
             _folder: Some(folder),
             server: Some(server),
         }
@@ -72,6 +76,7 @@ impl Fixture {
             .expect("bucket re-created");
         Fixture {
             blobs: Arc::new(S3Blobs::new(&sdk, bucket)),
+            base_url: String::new(),
             _folder: None,
             server: None,
         }
@@ -127,11 +132,14 @@ conformance! {
         invalid_keys_are_refused,
         presigned_url_serves_the_bytes,
         presigned_url_to_an_absent_blob_is_not_found,
+        presigned_put_stores_the_bytes,
         ping_answers,
     ],
     folder_only: [
         expired_link_is_refused,
         tampered_link_is_refused,
+        upload_links_and_download_links_do_not_stand_in_for_each_other,
+        expired_or_tampered_upload_link_stores_nothing,
     ],
     s3_only: [
         moto_ignores_presigned_expiry_and_signature,
@@ -443,4 +451,80 @@ async fn moto_ignores_presigned_expiry_and_signature(f: Fixture) {
     assert_eq!(fetch(&tampered).await.0, 200, "moto now checks signatures");
     tokio::time::sleep(Duration::from_millis(2100)).await;
     assert_eq!(fetch(&url).await.0, 200, "moto now checks expiry");
+}
+
+impl Fixture {
+    /// A link as a browser on the platform's page resolves it.
+    fn absolute(&self, url: String) -> String {
+        if url.starts_with('/') {
+            format!("{}{url}", self.base_url)
+        } else {
+            url
+        }
+    }
+
+    async fn upload_link(&self, key: &str, lifetime: Duration) -> String {
+        let url = self
+            .blobs
+            .presign_put(key, "text/csv", lifetime)
+            .await
+            .unwrap();
+        self.absolute(url)
+    }
+}
+
+/// PUTs `body` to `url` the way the upload page's script does.
+async fn put_to(url: &str, body: Vec<u8>, content_type: &str) -> u16 {
+    reqwest::Client::new()
+        .put(url)
+        .header("Content-Type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("upload request")
+        .status()
+        .as_u16()
+}
+
+async fn presigned_put_stores_the_bytes(f: Fixture) {
+    let key = "imports/demo/uploads/month.csv";
+    // Larger than one chunk of the local route and than axum's default body limit (2 MB).
+    let body: Vec<u8> = (0..3_000_000u32).map(|i| b"0123456789;\n"[(i % 12) as usize]).collect();
+    let url = f.upload_link(key, Duration::from_secs(300)).await;
+    assert_eq!(put_to(&url, body.clone(), "text/csv").await, 200, "{url}");
+    assert_eq!(f.blobs.get(key).await.unwrap().unwrap(), body);
+    assert_eq!(
+        f.blobs.content_type(key).await.unwrap().as_deref().unwrap_or("text/csv"),
+        "text/csv"
+    );
+}
+
+async fn upload_links_and_download_links_do_not_stand_in_for_each_other(f: Fixture) {
+    let key = "imports/demo/uploads/a.csv";
+    f.blobs
+        .put(key, Bytes::from_static(b"original"), "text/csv")
+        .await
+        .unwrap();
+    let download = f
+        .blobs
+        .presign_get(key, Duration::from_secs(300))
+        .await
+        .unwrap();
+    assert_eq!(put_to(&download, b"evil".to_vec(), "text/csv").await, 403);
+    let upload = f.upload_link(key, Duration::from_secs(300)).await;
+    assert_eq!(problem(&upload).await, (403, "invalid_link".to_owned()));
+    assert_eq!(f.blobs.get(key).await.unwrap().unwrap(), "original");
+}
+
+async fn expired_or_tampered_upload_link_stores_nothing(f: Fixture) {
+    let key = "imports/demo/uploads/b.csv";
+    let expired = f.upload_link(key, Duration::ZERO).await;
+    assert_eq!(put_to(&expired, b"x".to_vec(), "text/csv").await, 403);
+    let good = f.upload_link(key, Duration::from_secs(300)).await;
+    let other_key = good.replace("b.csv", "c.csv");
+    for bad in [flip_last_char(&good), other_key] {
+        assert_eq!(put_to(&bad, b"x".to_vec(), "text/csv").await, 403, "{bad}");
+    }
+    assert!(f.blobs.get(key).await.unwrap().is_none());
+    assert!(f.blobs.get("imports/demo/uploads/c.csv").await.unwrap().is_none());
 }

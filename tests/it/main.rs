@@ -11,6 +11,7 @@ mod binaries;
 mod blob_conformance;
 mod catalog;
 mod cross_tenant;
+mod direct_upload;
 mod domains;
 mod estimates;
 mod export;

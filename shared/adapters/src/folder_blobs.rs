@@ -206,6 +206,20 @@ impl Blobs for FolderBlobs {
         Ok(self.links.url(key, expires_at))
     }
 
+    /// A link to the local upload route (`PUT /_blobs/<key>`); the route takes the type from
+    /// the request.
+    async fn presign_put(
+        &self,
+        key: &str,
+        _content_type: &str,
+        expires_in: Duration,
+    ) -> Result<String, BlobError> {
+        check_key(key)?;
+        let expires_in = i64::try_from(expires_in.as_secs()).unwrap_or(i64::MAX);
+        let expires_at = Utc::now().timestamp().saturating_add(expires_in);
+        Ok(self.links.upload_url(key, expires_at))
+    }
+
     /// Ready when the folders exist or can be made.
     async fn ping(&self) -> Result<(), BlobError> {
         for dir in ["blobs", "meta", "tmp"] {

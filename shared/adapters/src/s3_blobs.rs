@@ -237,6 +237,29 @@ impl Blobs for S3Blobs {
         Ok(request.uri().to_owned())
     }
 
+    /// The signature covers the content type, so the browser must send the same one. The
+    /// bucket's CORS rule (infra/template.yaml) lets the platform's pages PUT.
+    async fn presign_put(
+        &self,
+        key: &str,
+        content_type: &str,
+        expires_in: Duration,
+    ) -> Result<String, BlobError> {
+        check_key(key)?;
+        let config = PresigningConfig::expires_in(expires_in)
+            .map_err(|err| BlobError::Unavailable(format!("presign {key}: {err}")))?;
+        let request = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .presigned(config)
+            .await
+            .map_err(|err| unavailable("presign PutObject", &err))?;
+        Ok(request.uri().to_owned())
+    }
+
     async fn ping(&self) -> Result<(), BlobError> {
         self.client
             .head_bucket()

@@ -108,6 +108,15 @@ pub trait Blobs: Send + Sync {
     async fn list(&self, prefix: &str) -> Result<Vec<BlobMeta>, BlobError>;
     /// A URL anyone can GET the blob from until `expires_in` has passed.
     async fn presign_get(&self, key: &str, expires_in: Duration) -> Result<String, BlobError>;
+    /// A URL a browser can PUT the blob's bytes to (with this `Content-Type`) until
+    /// `expires_in` has passed: large import files go straight to the store instead of through
+    /// API Gateway and Lambda, whose requests stop at 10 MB and 6 MB.
+    async fn presign_put(
+        &self,
+        key: &str,
+        content_type: &str,
+        expires_in: Duration,
+    ) -> Result<String, BlobError>;
     async fn ping(&self) -> Result<(), BlobError>;
     /// The content type given when the blob was written, `None` when absent or unknown. The
     /// local download route needs it; S3 presigned URLs carry it themselves.
@@ -123,9 +132,15 @@ pub trait Blobs: Send + Sync {
 pub struct LocalBlobLinks {
     base_url: String,
     signer: Signer,
+    /// Upload links are signed apart, so a download link never lets anyone write.
+    upload_signer: Signer,
 }
 
 pub const LOCAL_BLOB_ROUTE: &str = "/_blobs";
+
+/// The largest body the local upload route takes; what a caller accepts is its own check (an
+/// import file: `imports::flow::MAX_UPLOAD_BYTES`).
+pub const LOCAL_UPLOAD_MAX_BYTES: u64 = 128 * 1024 * 1024;
 
 /// Why [`LocalBlobLinks::check`] refused a link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,7 +156,32 @@ impl LocalBlobLinks {
         Self {
             base_url: base_url.trim_end_matches('/').to_owned(),
             signer: signer.for_purpose("local-blob-link"),
+            upload_signer: signer.for_purpose("local-blob-upload"),
         }
+    }
+
+    /// A link to PUT `key`'s bytes to until `expires_at` (the folder adapter's presigned PUT).
+    /// Relative to the origin: every host of the platform serves the route, and a tenant's
+    /// page (`demo.localhost`) may only PUT to its own origin without CORS.
+    pub fn upload_url(&self, key: &str, expires_at: i64) -> String {
+        let signature = self
+            .upload_signer
+            .sign(Self::message(key, expires_at).as_bytes());
+        format!(
+            "{LOCAL_BLOB_ROUTE}/{}?expires={expires_at}&signature={signature}",
+            encode_path(key)
+        )
+    }
+
+    /// Like [`Self::check`], for an upload link.
+    pub fn check_upload(
+        &self,
+        key: &str,
+        expires_at: i64,
+        signature: &str,
+        now: i64,
+    ) -> Result<(), LinkRejected> {
+        Self::check_with(&self.upload_signer, key, expires_at, signature, now)
     }
 
     pub fn url(&self, key: &str, expires_at: i64) -> String {
@@ -167,10 +207,17 @@ impl LocalBlobLinks {
         signature: &str,
         now: i64,
     ) -> Result<(), LinkRejected> {
-        if !self
-            .signer
-            .verify(Self::message(key, expires_at).as_bytes(), signature)
-        {
+        Self::check_with(&self.signer, key, expires_at, signature, now)
+    }
+
+    fn check_with(
+        signer: &Signer,
+        key: &str,
+        expires_at: i64,
+        signature: &str,
+        now: i64,
+    ) -> Result<(), LinkRejected> {
+        if !signer.verify(Self::message(key, expires_at).as_bytes(), signature) {
             return Err(LinkRejected::Invalid);
         }
         if now >= expires_at {

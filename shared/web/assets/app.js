@@ -68,4 +68,109 @@
       summary.focus();
     }
   });
+
+  // <form data-import-upload data-link-url data-done-url>: the chosen file goes straight into
+  // the file store through a link the server signs (S3 on AWS, whose API stops requests at
+  // 10 MB), with a progress bar, and then its key is posted to data-done-url. Without scripts
+  // the form posts the file itself.
+  function uploadError(form, message) {
+    var input = form.querySelector('input[type="file"]');
+    var feedback = form.querySelector("[data-field-error]");
+    if (!feedback) {
+      feedback = document.createElement("div");
+      feedback.className = "invalid-feedback";
+      feedback.setAttribute("data-field-error", "");
+      input.insertAdjacentElement("afterend", feedback);
+    }
+    input.classList.add("is-invalid");
+    feedback.textContent = message;
+    form.querySelector("[data-upload-progress]").hidden = true;
+    form.querySelector('button[type="submit"]').disabled = false;
+  }
+
+  function uploadProgress(form, fraction) {
+    var bar = form.querySelector("[data-upload-progress] .progress-bar");
+    var percent = Math.round(fraction * 100);
+    bar.style.width = percent + "%";
+    bar.setAttribute("aria-valuenow", String(percent));
+    bar.textContent = percent + "%";
+  }
+
+  function postUploaded(form, key, fileName) {
+    var done = document.createElement("form");
+    done.method = "post";
+    done.action = form.getAttribute("data-done-url");
+    done.hidden = true;
+    [["key", key], ["file_name", fileName], ["_csrf", csrfToken()]].forEach(function (pair) {
+      var field = document.createElement("input");
+      field.type = "hidden";
+      field.name = pair[0];
+      field.value = pair[1];
+      done.appendChild(field);
+    });
+    document.body.appendChild(done);
+    done.submit();
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-import-upload][data-link-url]") || !window.fetch) {
+      return;
+    }
+    var input = form.querySelector('input[type="file"]');
+    var file = input && input.files && input.files[0];
+    if (!file || event.defaultPrevented) {
+      return;
+    }
+    event.preventDefault();
+    var failed = form.getAttribute("data-upload-failed") || "Upload failed";
+    form.querySelector('button[type="submit"]').disabled = true;
+    form.querySelector("[data-upload-progress]").hidden = false;
+    uploadProgress(form, 0);
+    fetch(form.getAttribute("data-link-url"), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        "X-CSRF-Token": csrfToken()
+      },
+      body: JSON.stringify({ file_name: file.name, size: file.size })
+    })
+      .then(function (response) {
+        return response.json().then(function (body) {
+          return { ok: response.ok, body: body };
+        });
+      })
+      .then(function (answer) {
+        if (!answer.ok) {
+          uploadError(form, answer.body.detail || answer.body.title || failed);
+          return;
+        }
+        var link = answer.body;
+        var request = new XMLHttpRequest();
+        request.open(link.method, link.url);
+        request.setRequestHeader("Content-Type", link.content_type);
+        request.upload.addEventListener("progress", function (progress) {
+          if (progress.lengthComputable) {
+            uploadProgress(form, progress.loaded / progress.total);
+          }
+        });
+        request.addEventListener("load", function () {
+          if (request.status >= 200 && request.status < 300) {
+            uploadProgress(form, 1);
+            postUploaded(form, link.key, file.name);
+          } else {
+            uploadError(form, failed);
+          }
+        });
+        request.addEventListener("error", function () {
+          uploadError(form, failed);
+        });
+        request.send(file);
+      })
+      .catch(function () {
+        uploadError(form, failed);
+      });
+  });
 })();

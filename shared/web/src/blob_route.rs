@@ -1,19 +1,26 @@
-//! `GET /_blobs/{*key}`: downloads through the signed, expiring links that the folder blob
-//! adapter hands out in place of S3 presigned URLs (`crm dev`, embedded storage).
+//! `GET /_blobs/{*key}` and `PUT /_blobs/{*key}`: downloads and uploads through the signed,
+//! expiring links that the folder blob adapter hands out in place of S3 presigned URLs
+//! (`crm dev`, embedded storage).
 //!
 //! The link is checked before storage is touched, so a bad link never reveals whether a blob
-//! exists. Bodies are streamed, never read whole into memory.
+//! exists. Bodies are streamed, never read whole into memory; an upload goes to a temporary
+//! file first and is stored only once complete and within [`LOCAL_UPLOAD_MAX_BYTES`].
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::DefaultBodyLimit;
+use futures::StreamExt;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use crm_app::blobs::{BlobError, Blobs, LOCAL_BLOB_ROUTE, LinkRejected, LocalBlobLinks};
+use crm_app::blobs::{
+    BlobError, Blobs, LOCAL_BLOB_ROUTE, LOCAL_UPLOAD_MAX_BYTES, LinkRejected, LocalBlobLinks,
+};
+use tokio::io::AsyncWriteExt;
 use crm_app::clock::Clock;
 use serde::Deserialize;
 use tokio_util::io::ReaderStream;
@@ -35,7 +42,10 @@ struct LinkState {
 /// The download route. `links` must be made with the same signer as the adapter's links.
 pub fn router(blobs: Arc<dyn Blobs>, links: LocalBlobLinks, clock: Arc<dyn Clock>) -> Router {
     Router::new()
-        .route(&format!("{LOCAL_BLOB_ROUTE}/{{*key}}"), get(download))
+        .route(
+            &format!("{LOCAL_BLOB_ROUTE}/{{*key}}"),
+            get(download).put(upload).layer(DefaultBodyLimit::disable()),
+        )
         .with_state(LinkState {
             blobs,
             links,
@@ -109,6 +119,78 @@ async fn download(
         body,
     )
         .into_response())
+}
+
+/// Stores the request body at `key` when the link is a genuine upload link; 200 with no body,
+/// as S3 answers a presigned PUT.
+async fn upload(
+    State(state): State<LinkState>,
+    key: Result<Path<String>, PathRejection>,
+    query: Result<Query<LinkQuery>, QueryRejection>,
+    headers: axum::http::HeaderMap,
+    body: Body,
+) -> Result<Response, Problem> {
+    let (Ok(Path(key)), Ok(Query(query))) = (key, query) else {
+        return Err(invalid_link());
+    };
+    let expires_at = query.expires.and_then(|raw| raw.parse::<i64>().ok());
+    let (Some(expires_at), Some(signature)) = (expires_at, query.signature) else {
+        return Err(invalid_link());
+    };
+    let now = state.clock.now().timestamp();
+    state
+        .links
+        .check_upload(&key, expires_at, &signature, now)
+        .map_err(|rejected| match rejected {
+            LinkRejected::Invalid => invalid_link(),
+            LinkRejected::Expired => link_expired(),
+        })?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or(FALLBACK_CONTENT_TYPE)
+        .to_owned();
+    let spooled = spool(body).await?;
+    state
+        .blobs
+        .put_file(&key, &spooled, &content_type)
+        .await
+        .map_err(|err| storage_problem(&key, &err))?;
+    Ok(StatusCode::OK.into_response())
+}
+
+/// The body in a temporary file, refused past [`LOCAL_UPLOAD_MAX_BYTES`].
+async fn spool(body: Body) -> Result<tempfile::TempPath, Problem> {
+    let internal = |err: std::io::Error| {
+        tracing::error!(error = %err, "could not spool an upload");
+        Problem::internal()
+    };
+    let path = tempfile::NamedTempFile::new()
+        .map_err(internal)?
+        .into_temp_path();
+    let mut file = tokio::fs::File::create(&path).await.map_err(internal)?;
+    let mut stream = body.into_data_stream();
+    let mut size: u64 = 0;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| {
+            Problem::bad_request("upload_interrupted", "The upload was interrupted.")
+        })?;
+        size += chunk.len() as u64;
+        if size > LOCAL_UPLOAD_MAX_BYTES {
+            return Err(Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "file_too_large",
+                "File too large",
+            )
+            .detail(format!(
+                "Files up to {} MB are accepted.",
+                LOCAL_UPLOAD_MAX_BYTES / (1024 * 1024)
+            )));
+        }
+        file.write_all(&chunk).await.map_err(internal)?;
+    }
+    file.flush().await.map_err(internal)?;
+    Ok(path)
 }
 
 fn invalid_link() -> Problem {
@@ -249,6 +331,9 @@ mod tests {
                 .collect())
         }
         async fn presign_get(&self, _: &str, _: Duration) -> Result<String, BlobError> {
+            Err(BlobError::Unavailable("not used by these tests".into()))
+        }
+        async fn presign_put(&self, _: &str, _: &str, _: Duration) -> Result<String, BlobError> {
             Err(BlobError::Unavailable("not used by these tests".into()))
         }
         async fn ping(&self) -> Result<(), BlobError> {

@@ -67,6 +67,12 @@ pub fn upload_problem(error: UploadError, lang: Lang) -> Problem {
                 lang,
             )
         }
+        UploadError::NotReceived => field_problem(
+            "file_not_received",
+            "Файл не дошёл до хранилища. Загрузите его снова.",
+            "The file did not reach the file store. Upload it again.",
+            lang,
+        ),
         UploadError::NotFound => Problem::not_found(),
         UploadError::VersionMismatch => Problem::conflict(
             "version_mismatch",

@@ -10,11 +10,12 @@
 
 mod api;
 mod common;
+mod direct;
 mod pages;
 
 use crm_app::Services;
 use crm_web::access::AccessRouter;
 
 pub fn routes(router: AccessRouter<Services>) -> AccessRouter<Services> {
-    pages::routes(api::routes(router))
+    direct::routes(pages::routes(api::routes(router)))
 }

@@ -154,17 +154,30 @@ async fn upload(
     .await;
     match received {
         Ok(upload) => Redirect::to(&format!("/imports/uploads/{}", upload.id)).into_response(),
-        Err(problem) if problem.status == 422 => {
-            let message = problem.detail.clone().unwrap_or_default();
-            match upload_view(&services, &ctx, kind, lang, Some(message)).await {
-                Ok(view) => (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    framed(&services, &ctx, chrome, title(kind, lang), view).await,
-                )
-                    .into_response(),
-                Err(problem) => format.respond(problem),
-            }
-        }
+        Err(problem) => upload_failed(&services, &ctx, chrome, format, kind, problem).await,
+    }
+}
+
+/// The upload page again with the reason by the file field (a 422), or the problem's page.
+pub(super) async fn upload_failed(
+    services: &Services,
+    ctx: &RequestContext,
+    chrome: Chrome,
+    format: ErrorFormat,
+    kind: ImportKind,
+    problem: Problem,
+) -> Response {
+    if problem.status != 422 {
+        return format.respond(problem);
+    }
+    let lang = chrome.lang;
+    let message = problem.detail.clone().unwrap_or_default();
+    match upload_view(services, ctx, kind, lang, Some(message)).await {
+        Ok(view) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            framed(services, ctx, chrome, title(kind, lang), view).await,
+        )
+            .into_response(),
         Err(problem) => format.respond(problem),
     }
 }

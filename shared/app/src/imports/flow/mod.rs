@@ -5,10 +5,13 @@
 //!   way), each with its [`Schema`](super::Schema) and its [`RowHandler`](super::RowHandler);
 //! - [`uploads`]: the upload record (file in the blob store, the user's choices) and receiving a
 //!   file as a stream with a size limit;
+//! - [`direct`]: large files put by the browser straight into the blob store through a
+//!   presigned link, then recorded as uploads like the ones received by the API;
 //! - [`jobs`]: starting a dry run or an apply (one progress record and one queued job per upload,
 //!   choice revision and mode, so a second click or a replayed request starts nothing new) and
 //!   running it in the `meter-import` worker, the platform's imports worker.
 
+pub mod direct;
 pub mod jobs;
 pub mod kinds;
 pub mod uploads;

@@ -106,6 +106,9 @@ impl Upload {
 pub enum UploadError {
     #[error("no file was sent")]
     NoFile,
+    /// A direct upload was announced as done, but its file is not in the blob store.
+    #[error("the file did not reach the blob store")]
+    NotReceived,
     #[error("the file is larger than {limit_bytes} bytes")]
     TooLarge { limit_bytes: u64 },
     #[error("no such upload")]
@@ -158,7 +161,7 @@ impl UploadSink {
 }
 
 /// The format a file name says, when it says one (the reader detects it anyway).
-fn format_of(file_name: &str) -> Option<FileFormat> {
+pub(super) fn format_of(file_name: &str) -> Option<FileFormat> {
     let lower = file_name.to_lowercase();
     if lower.ends_with(".xlsx") {
         Some(FileFormat::Xlsx)
@@ -199,45 +202,80 @@ pub async fn create(
     if sink.size == 0 {
         return Err(UploadError::NoFile);
     }
-    let db = services.db.tenant(tenant);
     let id = services.ids.new_id();
     let format = format_of(file_name);
-    let extension = match format {
-        Some(FileFormat::Xlsx) => "xlsx",
-        _ => "csv",
-    };
-    let blob_key = blob_key(
-        BlobCategory::Imports,
-        tenant,
-        &format!("uploads/{id}.{extension}"),
-    )?;
+    let (blob_key, content_type) = stored_as(tenant, &id, format)?;
     let mut file = sink.file;
     file.flush()?;
-    let content_type = match format {
-        Some(FileFormat::Xlsx) => {
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        }
-        _ => "text/csv",
-    };
     services
         .blobs
         .put_file(&blob_key, file.path(), content_type)
         .await?;
+    let stored = Stored {
+        id,
+        blob_key,
+        size: sink.size,
+        sha256: hex(&sink.hash.finalize()),
+        format,
+    };
+    register(services, tenant, audit, kind, file_name, stored).await
+}
+
+/// Where an upload's file goes in the blob store, and its content type.
+pub(super) fn stored_as(
+    tenant: &TenantId,
+    id: &str,
+    format: Option<FileFormat>,
+) -> Result<(String, &'static str), BlobError> {
+    let (extension, content_type) = match format {
+        Some(FileFormat::Xlsx) => (
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        _ => ("csv", "text/csv"),
+    };
+    let key = blob_key(
+        BlobCategory::Imports,
+        tenant,
+        &format!("uploads/{id}.{extension}"),
+    )?;
+    Ok((key, content_type))
+}
+
+pub(super) fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A file in the blob store, about to be recorded as an upload.
+pub(super) struct Stored {
+    pub id: String,
+    pub blob_key: String,
+    pub size: u64,
+    pub sha256: String,
+    pub format: Option<FileFormat>,
+}
+
+/// Records a stored file as an upload with its audit entry (one transaction; the record must
+/// not exist yet).
+pub(super) async fn register(
+    services: &Services,
+    tenant: &TenantId,
+    audit: &Audit,
+    kind: ImportKind,
+    file_name: &str,
+    stored: Stored,
+) -> Result<Upload, UploadError> {
+    let db = services.db.tenant(tenant);
     let mapping = crate::imports::load_mapping(&db, kind.slug()).await?;
     let now = services.clock.now();
     let upload = Upload {
-        id,
+        id: stored.id,
         kind,
         file_name: clean_name(file_name),
-        blob_key,
-        size: sink.size,
-        sha256: sink
-            .hash
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
-        format,
+        blob_key: stored.blob_key,
+        size: stored.size,
+        sha256: stored.sha256,
+        format: stored.format,
         choices: Choices {
             mapping,
             ..Choices::default()
