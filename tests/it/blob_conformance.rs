@@ -489,12 +489,19 @@ async fn put_to(url: &str, body: Vec<u8>, content_type: &str) -> u16 {
 async fn presigned_put_stores_the_bytes(f: Fixture) {
     let key = "imports/demo/uploads/month.csv";
     // Larger than one chunk of the local route and than axum's default body limit (2 MB).
-    let body: Vec<u8> = (0..3_000_000u32).map(|i| b"0123456789;\n"[(i % 12) as usize]).collect();
+    let body: Vec<u8> = (0..3_000_000u32)
+        .map(|i| b"0123456789;\n"[(i % 12) as usize])
+        .collect();
     let url = f.upload_link(key, Duration::from_secs(300)).await;
     assert_eq!(put_to(&url, body.clone(), "text/csv").await, 200, "{url}");
     assert_eq!(f.blobs.get(key).await.unwrap().unwrap(), body);
     assert_eq!(
-        f.blobs.content_type(key).await.unwrap().as_deref().unwrap_or("text/csv"),
+        f.blobs
+            .content_type(key)
+            .await
+            .unwrap()
+            .as_deref()
+            .unwrap_or("text/csv"),
         "text/csv"
     );
 }
@@ -526,5 +533,11 @@ async fn expired_or_tampered_upload_link_stores_nothing(f: Fixture) {
         assert_eq!(put_to(&bad, b"x".to_vec(), "text/csv").await, 403, "{bad}");
     }
     assert!(f.blobs.get(key).await.unwrap().is_none());
-    assert!(f.blobs.get("imports/demo/uploads/c.csv").await.unwrap().is_none());
+    assert!(
+        f.blobs
+            .get("imports/demo/uploads/c.csv")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

@@ -29,7 +29,10 @@ async fn the_page_puts_the_file_through_its_link_and_opens_the_upload() {
     let link = link.json();
     let (url, key) = (link["url"].as_str().unwrap(), link["key"].as_str().unwrap());
     assert_eq!(link["method"], "PUT");
-    assert!(key.starts_with("imports/acme/uploads/") && key.ends_with(".csv"), "{key}");
+    assert!(
+        key.starts_with("imports/acme/uploads/") && key.ends_with(".csv"),
+        "{key}"
+    );
     assert!(url.starts_with("/_blobs/imports/acme/uploads/"), "{url}");
 
     // The link is the only credential the PUT needs (S3 presigned URLs need no session).
@@ -51,7 +54,10 @@ async fn the_page_puts_the_file_through_its_link_and_opens_the_upload() {
     let page = client.get(&card).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("июнь.csv"), "the card names the file");
-    assert!(page.body.contains("Заводской номер"), "the card shows the file's columns");
+    assert!(
+        page.body.contains("Заводской номер"),
+        "the card shows the file's columns"
+    );
 
     // Posting the key again (a second click, a reload) gives the same upload.
     let again = client
@@ -125,7 +131,12 @@ async fn the_api_gives_a_link_and_records_the_file() {
         .await;
     assert_eq!(too_large.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(too_large.json()["code"], "file_too_large");
-    assert_eq!(too_large.json()["errors"][0]["field"], "file", "{}", too_large.body);
+    assert_eq!(
+        too_large.json()["errors"][0]["field"],
+        "file",
+        "{}",
+        too_large.body
+    );
 }
 
 #[tokio::test]
@@ -140,7 +151,11 @@ async fn keys_that_are_not_this_tenants_uploads_record_nothing() {
         .unwrap();
     services
         .blobs
-        .put(&slot.key, bytes::Bytes::from_static(b"a;b\n1;2\n"), "text/csv")
+        .put(
+            &slot.key,
+            bytes::Bytes::from_static(b"a;b\n1;2\n"),
+            "text/csv",
+        )
         .await
         .unwrap();
 
@@ -153,10 +168,18 @@ async fn keys_that_are_not_this_tenants_uploads_record_nothing() {
         (&acme, "imports/acme/uploads/x.exe"),
     ] {
         let refused = direct::complete(services, tenant, &audit, kind, key, "a.csv").await;
-        assert!(matches!(refused, Err(UploadError::NotFound)), "{key}: {refused:?}");
+        assert!(
+            matches!(refused, Err(UploadError::NotFound)),
+            "{key}: {refused:?}"
+        );
     }
     let other_db = services.db.tenant(&other);
-    let id = slot.key.rsplit('/').next().unwrap().trim_end_matches(".csv");
+    let id = slot
+        .key
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .trim_end_matches(".csv");
     assert!(flow::uploads::get(&other_db, id).await.unwrap().is_none());
 
     // A link handed out but never used: nothing arrived.
@@ -164,10 +187,15 @@ async fn keys_that_are_not_this_tenants_uploads_record_nothing() {
         .await
         .unwrap();
     let missing = direct::complete(services, &acme, &audit, kind, &unused.key, "july.csv").await;
-    assert!(matches!(missing, Err(UploadError::NotReceived)), "{missing:?}");
+    assert!(
+        matches!(missing, Err(UploadError::NotReceived)),
+        "{missing:?}"
+    );
 
     // An empty file, and an empty one announced in advance.
-    let empty = direct::reserve(services, &acme, "e.csv", None).await.unwrap();
+    let empty = direct::reserve(services, &acme, "e.csv", None)
+        .await
+        .unwrap();
     services
         .blobs
         .put(&empty.key, bytes::Bytes::new(), "text/csv")

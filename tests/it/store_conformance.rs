@@ -113,6 +113,7 @@ conformance! {
     update_changes: sqlite_update_changes, dynamo_update_changes;
     update_upserts: sqlite_update_upserts, dynamo_update_upserts;
     expired_items_are_absent: sqlite_expired_items_are_absent, dynamo_expired_items_are_absent;
+    json_reads_match_decoded_reads: sqlite_json_reads_match_decoded_reads, dynamo_json_reads_match_decoded_reads;
 }
 
 // ---- helpers ----
@@ -1382,5 +1383,90 @@ async fn dynamo_table_matches_table() -> Result<()> {
     // Creating it again is harmless.
     dynamo_store::create_table(&sdk, &table).await?;
     assert_eq!(dynamo_store::describe_table(&sdk, &table).await?, shape);
+    Ok(())
+}
+
+/// `query_json` and `batch_get_json` give the items `query` and `batch_get` give, page for page
+/// and cursor for cursor, with the body as JSON text that decodes to the same map.
+async fn json_reads_match_decoded_reads(f: Fixture) -> Result<()> {
+    let t = f.tenant("a")?;
+    let partition = pk(&t, &["SUB", "1"]);
+    let mut keys_written = Vec::new();
+    for i in 0..7 {
+        let k = Key::new(partition.clone(), format!("READING#{i:02}"));
+        let mut item = Item::new(
+            k.clone(),
+            body(json!({"i": i, "name": "Показание «ХВС»", "values": ["12.5"], "nested": {"a": [1, null]}})),
+        )
+        .with_index(Index::Gsi1, Key::new(pk(&t, &["BY_I"]), format!("{:02}", 6 - i)));
+        if i == 3 {
+            item = item.expiring_at(f.now() - 1);
+        }
+        t.put(put(item)).await?;
+        keys_written.push(k);
+    }
+    t.update(update(
+        &keys_written[0],
+        Condition::None,
+        vec![set("i", json!(100))],
+    ))
+    .await?;
+    for query in [
+        Query::new(Index::Table, partition.clone()).limit(2),
+        Query::new(Index::Table, partition.clone())
+            .sort(SortKey::BeginsWith("READING#0".into()))
+            .backward()
+            .limit(3),
+        Query::new(Index::Gsi1, pk(&t, &["BY_I"])).limit(4),
+    ] {
+        let (mut cursor, mut json_cursor) = (None::<Cursor>, None::<Cursor>);
+        loop {
+            let page = t.query(query.clone(), cursor.as_ref()).await?;
+            let json_page = t.query_json(query.clone(), json_cursor.as_ref()).await?;
+            ensure!(page.items.len() == json_page.items.len(), "{query:?}");
+            for (item, json_item) in page.items.iter().zip(&json_page.items) {
+                ensure!(item.key == json_item.key && item.version == json_item.version);
+                ensure!(item.index_keys == json_item.index_keys);
+                ensure!(item.expires_at == json_item.expires_at);
+                ensure!(serde_json::from_str::<Body>(&json_item.json)? == item.body);
+            }
+            ensure!(page.next.is_some() == json_page.next.is_some(), "{query:?}");
+            match (page.next, json_page.next) {
+                (Some(next), Some(json_next)) => {
+                    cursor = Some(next);
+                    json_cursor = Some(json_next);
+                }
+                _ => break,
+            }
+        }
+    }
+    let asked = vec![
+        keys_written[0].clone(),
+        keys_written[3].clone(),
+        keys_written[6].clone(),
+    ];
+    let mut got = t.batch_get(&asked).await?;
+    let mut json_got = t.batch_get_json(&asked).await?;
+    got.sort_by(|x, y| x.key.cmp(&y.key));
+    json_got.sort_by(|x, y| x.key.cmp(&y.key));
+    ensure!(got.len() == 2, "the expired item is absent: {got:?}");
+    ensure!(
+        got.iter()
+            .map(|i| &i.key)
+            .eq(json_got.iter().map(|i| &i.key))
+    );
+    for (item, json_item) in got.iter().zip(&json_got) {
+        ensure!(item.version == json_item.version);
+        ensure!(json_item.decode::<Body>()? == item.body);
+    }
+    ensure!(json_got[0].decode::<Value>()?["i"] == json!(100));
+    // The tenant boundary holds for these reads too.
+    let other = f.tenant("b")?;
+    ensure!(is_foreign(&other.batch_get_json(&asked).await));
+    ensure!(is_foreign(
+        &other
+            .query_json(Query::new(Index::Table, partition.clone()), None)
+            .await
+    ));
     Ok(())
 }

@@ -16,9 +16,9 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, Transaction, Trans
 
 use crm_app::clock::{Clock, SystemClock};
 use crm_app::store::{
-    Body, Condition, Delete, Index, IndexKeys, Item, Key, LastKey, Put, Query, RawPage, SortKey,
-    Store, StoreError, TABLE, Update, Write, apply_changes, check_batch_get, check_batch_write,
-    check_query, check_transaction, check_update,
+    Body, Condition, Delete, Index, IndexKeys, Item, JsonItem, Key, LastKey, Put, Query,
+    RawJsonPage, RawPage, SortKey, Store, StoreError, TABLE, Update, Write, apply_changes,
+    check_batch_get, check_batch_write, check_query, check_transaction, check_update,
 };
 
 const READERS: usize = 4;
@@ -269,15 +269,27 @@ impl SqliteStore {
         key: &Key,
         now: i64,
     ) -> Result<Option<Item>, StoreError> {
+        self.live_json_item(conn, key, now)?
+            .map(parse_body)
+            .transpose()
+    }
+
+    /// Like [`Self::live_item`], leaving the body as the stored text.
+    fn live_json_item(
+        &self,
+        conn: &Connection,
+        key: &Key,
+        now: i64,
+    ) -> Result<Option<JsonItem>, StoreError> {
         let mut stmt = conn
             .prepare_cached(&self.sql.select_one)
             .map_err(sql_error)?;
         let item = stmt
-            .query_row([&key.pk, &key.sk], item_from_row)
+            .query_row([&key.pk, &key.sk], json_item_from_row)
             .optional()
             .map_err(sql_error)?
             .transpose()?;
-        Ok(item.filter(|item| !item.is_expired(now)))
+        Ok(item.filter(|item| !item.expires_at.is_some_and(|at| at <= now)))
     }
 
     fn store_item(&self, conn: &Connection, item: &Item) -> Result<(), StoreError> {
@@ -404,22 +416,25 @@ impl SqliteStore {
         })
     }
 
-    fn run_query(&self, query: &Query, now: i64) -> Result<RawPage, StoreError> {
+    /// The rows of `query`'s page and the one after, read by `read_row`.
+    fn run_query<T>(
+        &self,
+        query: &Query,
+        now: i64,
+        read_row: fn(&Row<'_>) -> rusqlite::Result<Result<T, StoreError>>,
+    ) -> Result<Vec<T>, StoreError> {
         let plan = QueryPlan::new(query, now)?;
         let sql = plan.sql(&self.sql.columns);
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(&sql).map_err(sql_error)?;
         let rows = stmt
-            .query_map(
-                rusqlite::params_from_iter(plan.params.iter()),
-                item_from_row,
-            )
+            .query_map(rusqlite::params_from_iter(plan.params.iter()), read_row)
             .map_err(sql_error)?;
         let mut items = Vec::with_capacity(query.limit as usize + 1);
         for row in rows {
             items.push(row.map_err(sql_error)??);
         }
-        Ok(page_from(items, query))
+        Ok(items)
     }
 }
 
@@ -431,6 +446,11 @@ impl Store for SqliteStore {
     }
 
     async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+        let items = self.batch_get_json(keys).await?;
+        items.into_iter().map(parse_body).collect()
+    }
+
+    async fn batch_get_json(&self, keys: &[Key]) -> Result<Vec<JsonItem>, StoreError> {
         check_batch_get(keys)?;
         let now = self.now();
         let mut seen = std::collections::HashSet::with_capacity(keys.len());
@@ -438,7 +458,7 @@ impl Store for SqliteStore {
         let mut items = Vec::with_capacity(keys.len());
         for key in keys {
             if seen.insert(key)
-                && let Some(item) = self.live_item(&conn, key, now)?
+                && let Some(item) = self.live_json_item(&conn, key, now)?
             {
                 items.push(item);
             }
@@ -513,7 +533,14 @@ impl Store for SqliteStore {
 
     async fn query(&self, query: &Query) -> Result<RawPage, StoreError> {
         check_query(query)?;
-        self.run_query(query, self.now())
+        let items = self.run_query(query, self.now(), item_from_row)?;
+        Ok(page_from(items, query))
+    }
+
+    async fn query_json(&self, query: &Query) -> Result<RawJsonPage, StoreError> {
+        check_query(query)?;
+        let items = self.run_query(query, self.now(), json_item_from_row)?;
+        Ok(json_page_from(items, query))
     }
 
     async fn batch_write(&self, puts: Vec<Item>, deletes: Vec<Key>) -> Result<(), StoreError> {
@@ -603,6 +630,11 @@ fn sql_error(error: rusqlite::Error) -> StoreError {
 /// Reads a row selected with [`Statements::columns`]. The outer `Result` is SQLite's, the inner
 /// one says whether the stored data makes sense.
 fn item_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Item, StoreError>> {
+    Ok(json_item_from_row(row)?.and_then(parse_body))
+}
+
+/// Like [`item_from_row`], leaving the body as the stored text.
+fn json_item_from_row(row: &Row<'_>) -> rusqlite::Result<Result<JsonItem, StoreError>> {
     let pk: String = row.get(0)?;
     let sk: String = row.get(1)?;
     let mut index_keys = IndexKeys::default();
@@ -623,43 +655,72 @@ fn item_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Item, StoreError>> {
     }
     let version: i64 = row.get(column)?;
     let expires_at: Option<i64> = row.get(column + 1)?;
-    let body: String = row.get(column + 2)?;
+    let json: String = row.get(column + 2)?;
     let Ok(version) = u64::try_from(version) else {
         return Ok(Err(StoreError::Backend(format!(
             "item {pk:?}/{sk:?} has a negative version"
         ))));
     };
-    let body: Body = match serde_json::from_str(&body) {
-        Ok(body) => body,
-        Err(e) => {
-            return Ok(Err(StoreError::Backend(format!(
-                "item {pk:?}/{sk:?} has a corrupt body: {e}"
-            ))));
-        }
-    };
-    Ok(Ok(Item {
+    Ok(Ok(JsonItem {
         key: Key::new(pk, sk),
         index_keys,
         version,
         expires_at,
-        body,
+        json,
     }))
 }
 
+fn parse_body(item: JsonItem) -> Result<Item, StoreError> {
+    let body: Body = serde_json::from_str(&item.json).map_err(|e| {
+        StoreError::Backend(format!(
+            "item {:?}/{:?} has a corrupt body: {e}",
+            item.key.pk, item.key.sk
+        ))
+    })?;
+    Ok(Item {
+        key: item.key,
+        index_keys: item.index_keys,
+        version: item.version,
+        expires_at: item.expires_at,
+        body,
+    })
+}
+
 /// Keeps `limit` items and, when one more was fetched, marks where this page ended.
-fn page_from(mut items: Vec<Item>, query: &Query) -> RawPage {
-    let limit = query.limit as usize;
-    if items.len() <= limit {
-        return RawPage { items, last: None };
-    }
-    items.truncate(limit);
-    let last = items.last().and_then(|item| {
+fn page_from(items: Vec<Item>, query: &Query) -> RawPage {
+    let (items, last) = cut_page(items, query, |item| {
         Some(LastKey {
             index_key: item.key_in(query.index)?.clone(),
             table_key: item.key.clone(),
         })
     });
     RawPage { items, last }
+}
+
+fn json_page_from(items: Vec<JsonItem>, query: &Query) -> RawJsonPage {
+    let (items, last) = cut_page(items, query, |item| {
+        Some(LastKey {
+            index_key: item.key_in(query.index)?.clone(),
+            table_key: item.key.clone(),
+        })
+    });
+    RawJsonPage { items, last }
+}
+
+/// Keeps the page's `limit` rows of the `limit + 1` fetched and, when the extra one was there,
+/// the position the next page starts after.
+fn cut_page<T>(
+    mut items: Vec<T>,
+    query: &Query,
+    last_key: impl Fn(&T) -> Option<LastKey>,
+) -> (Vec<T>, Option<LastKey>) {
+    let limit = query.limit as usize;
+    if items.len() <= limit {
+        return (items, None);
+    }
+    items.truncate(limit);
+    let last = items.last().and_then(last_key);
+    (items, last)
 }
 
 /// The WHERE clause and parameters of one query, built together so positions always match.

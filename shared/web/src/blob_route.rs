@@ -11,7 +11,6 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
-use futures::StreamExt;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -20,9 +19,10 @@ use axum::routing::get;
 use crm_app::blobs::{
     BlobError, Blobs, LOCAL_BLOB_ROUTE, LOCAL_UPLOAD_MAX_BYTES, LinkRejected, LocalBlobLinks,
 };
-use tokio::io::AsyncWriteExt;
 use crm_app::clock::Clock;
+use futures::StreamExt;
 use serde::Deserialize;
+use tokio::io::AsyncWriteExt;
 use tokio_util::io::ReaderStream;
 
 use crate::problem::Problem;

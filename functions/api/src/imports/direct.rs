@@ -58,6 +58,7 @@ pub struct UploadLinkRequest {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct UploadLinkDto {
     pub key: String,
+    /// An S3 presigned URL on AWS; on the embedded platform a path on the API's own origin.
     pub url: String,
     pub method: &'static str,
     pub content_type: &'static str,

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use super::{
-    Cursor, CursorSigner, Delete, Index, Item, Key, Put, Query, Store, StoreError, Update, Write,
+    Cursor, CursorSigner, Delete, Index, Item, JsonItem, Key, Put, Query, Store, StoreError,
+    Update, Write,
 };
 use crate::keys::{self, Namespace};
 use crate::signing::Signer;
@@ -55,6 +56,13 @@ pub struct Page {
     pub next: Option<Cursor>,
 }
 
+/// A [`Page`] of [`JsonItem`]s.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JsonPage {
+    pub items: Vec<JsonItem>,
+    pub next: Option<Cursor>,
+}
+
 pub type TenantDb = ScopedDb;
 pub type CentralDb = ScopedDb;
 
@@ -83,6 +91,14 @@ impl ScopedDb {
             self.check_pk(&key.pk)?;
         }
         self.store.batch_get(keys).await
+    }
+
+    /// [`Self::batch_get`] with the bodies as JSON text ([`Store::query_json`]).
+    pub async fn batch_get_json(&self, keys: &[Key]) -> Result<Vec<JsonItem>, StoreError> {
+        for key in keys {
+            self.check_pk(&key.pk)?;
+        }
+        self.store.batch_get_json(keys).await
     }
 
     pub async fn put(&self, mut put: Put) -> Result<u64, StoreError> {
@@ -148,21 +164,42 @@ impl ScopedDb {
         mut query: Query,
         cursor: Option<&Cursor>,
     ) -> Result<Page, StoreError> {
-        self.check_pk(&query.pk)?;
-        query.start_after = match cursor {
-            Some(cursor) => {
-                let last = self.cursors.decode(&query, cursor)?;
-                self.check_pk(&last.table_key.pk)?;
-                Some(last)
-            }
-            None => None,
-        };
+        self.start_query(&mut query, cursor)?;
         let raw = self.store.query(&query).await?;
         let next = raw.last.map(|last| self.cursors.encode(&query, last));
         Ok(Page {
             items: raw.items,
             next,
         })
+    }
+
+    /// [`Self::query`] with the bodies as JSON text ([`Store::query_json`]).
+    pub async fn query_json(
+        &self,
+        mut query: Query,
+        cursor: Option<&Cursor>,
+    ) -> Result<JsonPage, StoreError> {
+        self.start_query(&mut query, cursor)?;
+        let raw = self.store.query_json(&query).await?;
+        let next = raw.last.map(|last| self.cursors.encode(&query, last));
+        Ok(JsonPage {
+            items: raw.items,
+            next,
+        })
+    }
+
+    /// Checks the query's partition and puts the cursor's position into it.
+    fn start_query(&self, query: &mut Query, cursor: Option<&Cursor>) -> Result<(), StoreError> {
+        self.check_pk(&query.pk)?;
+        query.start_after = match cursor {
+            Some(cursor) => {
+                let last = self.cursors.decode(query, cursor)?;
+                self.check_pk(&last.table_key.pk)?;
+                Some(last)
+            }
+            None => None,
+        };
+        Ok(())
     }
 
     /// Every tenant item carries the GSI3 key that lets the platform enumerate a tenant's items

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use cursor::{Cursor, CursorSigner};
-pub use db::{CentralDb, Db, Page, ScopedDb, TenantDb};
+pub use db::{CentralDb, Db, JsonPage, Page, ScopedDb, TenantDb};
 pub use table::{GSI_COUNT, Index, TABLE, TableDef};
 
 /// The JSON body of an item. Money and other decimals are stored as strings.
@@ -116,6 +116,46 @@ impl Item {
 
     pub fn is_expired(&self, now_unix: i64) -> bool {
         self.expires_at.is_some_and(|at| at <= now_unix)
+    }
+}
+
+/// An item read with its body still the stored JSON text. Bulk reads take these to skip items
+/// by their key without decoding them and to decode the rest straight into records: building a
+/// `serde_json::Map` first costs more than the record itself (docs/benchmarks.md).
+#[derive(Clone, Debug, PartialEq)]
+pub struct JsonItem {
+    pub key: Key,
+    pub index_keys: IndexKeys,
+    pub version: u64,
+    pub expires_at: Option<i64>,
+    /// The body, a JSON object.
+    pub json: String,
+}
+
+impl JsonItem {
+    pub fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(&self.json)
+    }
+
+    /// The key that orders this item within `index`.
+    pub fn key_in(&self, index: Index) -> Option<&Key> {
+        match index {
+            Index::Table => Some(&self.key),
+            gsi => self.index_keys.get(gsi),
+        }
+    }
+}
+
+impl From<Item> for JsonItem {
+    fn from(item: Item) -> Self {
+        Self {
+            // A map of JSON values always serialises.
+            json: serde_json::to_string(&item.body).unwrap_or_else(|_| "{}".to_owned()),
+            key: item.key,
+            index_keys: item.index_keys,
+            version: item.version,
+            expires_at: item.expires_at,
+        }
     }
 }
 
@@ -268,6 +308,13 @@ pub struct RawPage {
     pub last: Option<LastKey>,
 }
 
+/// A [`RawPage`] of [`JsonItem`]s.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawJsonPage {
+    pub items: Vec<JsonItem>,
+    pub last: Option<LastKey>,
+}
+
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum StoreError {
     #[error("condition failed for {key:?}")]
@@ -320,6 +367,20 @@ pub trait Store: Send + Sync {
         MAX_TRANSACTION_ITEMS
     }
     async fn query(&self, query: &Query) -> Result<RawPage, StoreError>;
+    /// [`Store::query`] with the bodies as JSON text. The default converts [`Store::query`]'s
+    /// items; a store that keeps JSON text hands it over as it is.
+    async fn query_json(&self, query: &Query) -> Result<RawJsonPage, StoreError> {
+        let page = self.query(query).await?;
+        Ok(RawJsonPage {
+            items: page.items.into_iter().map(JsonItem::from).collect(),
+            last: page.last,
+        })
+    }
+    /// [`Store::batch_get`] with the bodies as JSON text (see [`Store::query_json`]).
+    async fn batch_get_json(&self, keys: &[Key]) -> Result<Vec<JsonItem>, StoreError> {
+        let items = self.batch_get(keys).await?;
+        Ok(items.into_iter().map(JsonItem::from).collect())
+    }
     /// Unconditional bulk writes for loads and purges: each put stores the item with version 1,
     /// so use it only for items no one holds a version of. Not atomic as a whole.
     async fn batch_write(&self, puts: Vec<Item>, deletes: Vec<Key>) -> Result<(), StoreError>;

@@ -6,8 +6,6 @@
 use std::collections::HashMap;
 use std::future::Future;
 
-use serde_json::Value;
-
 use super::{IntakeRow, MeterRef, Refusal};
 use crate::keys;
 use crate::meters::records::{EstimateRecord, MeterRecord, ReadingRecord, subscriber_meters};
@@ -80,6 +78,14 @@ pub(super) async fn load_partitions(
     Ok(())
 }
 
+/// What a serial-number or account-number sentinel says (other fields are not read).
+#[derive(serde::Deserialize)]
+struct SentinelBody {
+    subscriber_id: String,
+    #[serde(default)]
+    meter_id: Option<String>,
+}
+
 #[derive(Clone, Copy)]
 enum Sentinel {
     Serial,
@@ -116,22 +122,23 @@ async fn sentinels(
                 })
                 .collect();
             let by_key: HashMap<&Key, &String> = keys.iter().zip(chunk).collect();
-            for item in db.batch_get(&keys).await? {
-                let text = |field: &str| item.body.get(field).and_then(Value::as_str);
-                let (Some(name), Some(subscriber_id)) =
-                    (by_key.get(&item.key), text("subscriber_id"))
-                else {
+            for item in db.batch_get_json(&keys).await? {
+                let Some(name) = by_key.get(&item.key) else {
+                    continue;
+                };
+                // A sentinel that does not name what it should is treated as absent.
+                let Ok(body) = item.decode::<SentinelBody>() else {
                     continue;
                 };
                 let meter_id = match kind {
-                    Sentinel::Serial => match text("meter_id") {
-                        Some(id) => Some(id.to_owned()),
+                    Sentinel::Serial => match body.meter_id {
+                        Some(id) => Some(id),
                         None => continue,
                     },
                     Sentinel::Account => None,
                 };
                 let target = Target {
-                    subscriber_id: subscriber_id.to_owned(),
+                    subscriber_id: body.subscriber_id,
                     meter_id,
                 };
                 found.push(((*name).clone(), target));
