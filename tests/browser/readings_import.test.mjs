@@ -126,6 +126,16 @@ describe("readings import", () => {
         `${SERIAL};20.05.2026;900\n`;
       await page.goto(`${TENANT_URL}/imports/readings`, { waitUntil: "load" });
       await snap(page, "readings-upload");
+      // An empty file is refused before anything travels, by the file field, on the same page.
+      await page.locator("input[type=file][name=file]").setInputFiles({
+        name: "pusto.csv",
+        mimeType: "text/csv",
+        buffer: Buffer.alloc(0),
+      });
+      await page.locator("[data-import-upload] [type=submit]").click();
+      await page.locator("[data-import-upload] [data-field-error]").waitFor();
+      assert.match(await page.locator("[data-import-upload] [data-field-error]").textContent(), /Выберите файл/);
+      assert.ok(page.url().endsWith("/imports/readings"), page.url());
       await page.locator("input[type=file][name=file]").setInputFiles({
         name: "pokazaniya.csv",
         mimeType: "text/csv",
