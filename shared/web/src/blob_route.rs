@@ -60,11 +60,16 @@ struct LinkQuery {
     signature: Option<String>,
 }
 
-async fn download(
-    State(state): State<LinkState>,
+type LinkCheck = fn(&LocalBlobLinks, &str, i64, &str, i64) -> Result<(), LinkRejected>;
+
+/// The key of a genuine link that has not expired, as `check` judges it (a download link or an
+/// upload link).
+fn linked_key(
+    state: &LinkState,
     key: Result<Path<String>, PathRejection>,
     query: Result<Query<LinkQuery>, QueryRejection>,
-) -> Result<Response, Problem> {
+    check: LinkCheck,
+) -> Result<String, Problem> {
     // A path that does not decode to UTF-8 or a garbled query was not made by us.
     let (Ok(Path(key)), Ok(Query(query))) = (key, query) else {
         return Err(invalid_link());
@@ -74,13 +79,19 @@ async fn download(
         return Err(invalid_link());
     };
     let now = state.clock.now().timestamp();
-    state
-        .links
-        .check(&key, expires_at, &signature, now)
-        .map_err(|rejected| match rejected {
-            LinkRejected::Invalid => invalid_link(),
-            LinkRejected::Expired => link_expired(),
-        })?;
+    check(&state.links, &key, expires_at, &signature, now).map_err(|rejected| match rejected {
+        LinkRejected::Invalid => invalid_link(),
+        LinkRejected::Expired => link_expired(),
+    })?;
+    Ok(key)
+}
+
+async fn download(
+    State(state): State<LinkState>,
+    key: Result<Path<String>, PathRejection>,
+    query: Result<Query<LinkQuery>, QueryRejection>,
+) -> Result<Response, Problem> {
+    let key = linked_key(&state, key, query, LocalBlobLinks::check)?;
 
     let reader = state
         .blobs
@@ -130,21 +141,7 @@ async fn upload(
     headers: axum::http::HeaderMap,
     body: Body,
 ) -> Result<Response, Problem> {
-    let (Ok(Path(key)), Ok(Query(query))) = (key, query) else {
-        return Err(invalid_link());
-    };
-    let expires_at = query.expires.and_then(|raw| raw.parse::<i64>().ok());
-    let (Some(expires_at), Some(signature)) = (expires_at, query.signature) else {
-        return Err(invalid_link());
-    };
-    let now = state.clock.now().timestamp();
-    state
-        .links
-        .check_upload(&key, expires_at, &signature, now)
-        .map_err(|rejected| match rejected {
-            LinkRejected::Invalid => invalid_link(),
-            LinkRejected::Expired => link_expired(),
-        })?;
+    let key = linked_key(&state, key, query, LocalBlobLinks::check_upload)?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
@@ -195,12 +192,12 @@ async fn spool(body: Body) -> Result<tempfile::TempPath, Problem> {
 
 fn invalid_link() -> Problem {
     Problem::new(StatusCode::FORBIDDEN, "invalid_link", "Invalid link")
-        .detail("This download link is not valid. Ask for a new one.")
+        .detail("This link is not valid. Ask for a new one.")
 }
 
 fn link_expired() -> Problem {
     Problem::new(StatusCode::FORBIDDEN, "link_expired", "Link expired")
-        .detail("This download link has expired. Ask for a new one.")
+        .detail("This link has expired. Ask for a new one.")
 }
 
 /// Logged here, once; the client gets no internals.
