@@ -48,7 +48,6 @@ impl Fixture {
             .expect("loopback port");
         let base_url = format!("http://{}", listener.local_addr().expect("local address"));
         let links = LocalBlobLinks::new(&base_url, &Signer::new(&[9; 32]).expect("signer"));
-        let base_url = base_url.clone();
         let blobs: Arc<dyn Blobs> =
             Arc::new(FolderBlobs::new(folder.path().to_path_buf(), links.clone()));
         let app = crm_web::blob_route::router(blobs.clone(), links, Arc::new(SystemClock));

@@ -289,7 +289,7 @@ impl SqliteStore {
             .optional()
             .map_err(sql_error)?
             .transpose()?;
-        Ok(item.filter(|item| !item.expires_at.is_some_and(|at| at <= now)))
+        Ok(item.filter(|item| item.expires_at.is_none_or(|at| at > now)))
     }
 
     fn store_item(&self, conn: &Connection, item: &Item) -> Result<(), StoreError> {

@@ -64,6 +64,10 @@ type LinkCheck = fn(&LocalBlobLinks, &str, i64, &str, i64) -> Result<(), LinkRej
 
 /// The key of a genuine link that has not expired, as `check` judges it (a download link or an
 /// upload link).
+#[expect(
+    clippy::result_large_err,
+    reason = "Problem is the one error of every handler; it is built once per refused link"
+)]
 fn linked_key(
     state: &LinkState,
     key: Result<Path<String>, PathRejection>,
