@@ -60,6 +60,10 @@ struct Statements {
     /// Stores an item unless one is there: a put that must not exist, in one statement.
     insert_new: String,
     delete: String,
+    /// A page of the live items whose partition key lies in [?1, ?2), from the start.
+    prefix_first: String,
+    /// The same after the item (?4, ?5).
+    prefix_after: String,
 }
 
 impl Statements {
@@ -82,6 +86,21 @@ impl Statements {
                 "DELETE FROM items WHERE {pk} = ?1 AND {sk} = ?2",
                 pk = TABLE.pk,
                 sk = TABLE.sk
+            ),
+            prefix_first: format!(
+                "SELECT {columns} FROM items WHERE {pk} >= ?1 AND {pk} < ?2 \
+                 AND ({ttl} IS NULL OR {ttl} > ?3) ORDER BY {pk}, {sk} LIMIT ?6",
+                pk = TABLE.pk,
+                sk = TABLE.sk,
+                ttl = TABLE.ttl
+            ),
+            prefix_after: format!(
+                "SELECT {columns} FROM items WHERE {pk} >= ?1 AND {pk} < ?2 \
+                 AND ({ttl} IS NULL OR {ttl} > ?3) AND ({pk}, {sk}) > (?4, ?5) \
+                 ORDER BY {pk}, {sk} LIMIT ?6",
+                pk = TABLE.pk,
+                sk = TABLE.sk,
+                ttl = TABLE.ttl
             ),
             columns,
         }
@@ -535,6 +554,41 @@ impl Store for SqliteStore {
         check_query(query)?;
         let items = self.run_query(query, self.now(), item_from_row)?;
         Ok(page_from(items, query))
+    }
+
+    /// Items are kept in key order, so a tenant's are one range of the primary key: no
+    /// all-items index entry on every write.
+    fn lists_tenant_items_by_index(&self) -> bool {
+        false
+    }
+
+    async fn items_by_prefix(
+        &self,
+        prefix: &str,
+        after: Option<&Key>,
+        limit: u32,
+    ) -> Result<Vec<Item>, StoreError> {
+        let Some(end) = successor(prefix).filter(|_| !prefix.is_empty()) else {
+            return Err(StoreError::Invalid("a listing needs a key prefix".into()));
+        };
+        let now = self.now();
+        let conn = self.reader();
+        let (sql, after_pk, after_sk) = match after {
+            Some(key) => (&self.sql.prefix_after, key.pk.as_str(), key.sk.as_str()),
+            None => (&self.sql.prefix_first, "", ""),
+        };
+        let mut stmt = conn.prepare_cached(sql).map_err(sql_error)?;
+        let rows = stmt
+            .query_map(
+                rusqlite::params![prefix, end, now, after_pk, after_sk, i64::from(limit)],
+                item_from_row,
+            )
+            .map_err(sql_error)?;
+        let mut items = Vec::with_capacity(limit as usize);
+        for row in rows {
+            items.push(row.map_err(sql_error)??);
+        }
+        Ok(items)
     }
 
     async fn query_json(&self, query: &Query) -> Result<RawJsonPage, StoreError> {

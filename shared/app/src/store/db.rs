@@ -188,6 +188,27 @@ impl ScopedDb {
         })
     }
 
+    /// Whether this namespace's items are listed through the all-items index (GSI3) or by
+    /// [`Self::items_after`] ([`Store::lists_tenant_items_by_index`]).
+    pub fn lists_items_by_index(&self) -> bool {
+        self.store.lists_tenant_items_by_index()
+    }
+
+    /// Up to `limit` items of this namespace after `after`, in table-key order, on a store that
+    /// does not list them through the all-items index.
+    pub async fn items_after(
+        &self,
+        after: Option<&Key>,
+        limit: u32,
+    ) -> Result<Vec<Item>, StoreError> {
+        if let Some(after) = after {
+            self.check_pk(&after.pk)?;
+        }
+        self.store
+            .items_by_prefix(&self.namespace.pk(&[]), after, limit)
+            .await
+    }
+
     /// Checks the query's partition and puts the cursor's position into it.
     fn start_query(&self, query: &mut Query, cursor: Option<&Cursor>) -> Result<(), StoreError> {
         self.check_pk(&query.pk)?;
@@ -203,8 +224,12 @@ impl ScopedDb {
     }
 
     /// Every tenant item carries the GSI3 key that lets the platform enumerate a tenant's items
-    /// without a scan (export, purge; docs/data-model.md). Set here, so no feature can forget it.
+    /// without a scan (export, purge; docs/data-model.md), on a store that lists them that way.
+    /// Set here, so no feature can forget it.
     fn make_findable(&self, item: &mut Item) {
+        if !self.store.lists_tenant_items_by_index() {
+            return;
+        }
         if let Some(key) = keys::tenant_item_index(&self.namespace, &item.key) {
             item.index_keys.set(Index::Gsi3, Some(key));
         }
@@ -212,6 +237,9 @@ impl ScopedDb {
 
     /// An update may create the item (upsert), so it sets the same key.
     fn make_update_findable(&self, update: &mut Update) {
+        if !self.store.lists_tenant_items_by_index() {
+            return;
+        }
         let Some(key) = keys::tenant_item_index(&self.namespace, &update.key) else {
             return;
         };

@@ -384,6 +384,27 @@ pub trait Store: Send + Sync {
     /// Unconditional bulk writes for loads and purges: each put stores the item with version 1,
     /// so use it only for items no one holds a version of. Not atomic as a whole.
     async fn batch_write(&self, puts: Vec<Item>, deletes: Vec<Key>) -> Result<(), StoreError>;
+    /// Whether a tenant's items are found through the all-items index (GSI3), which every
+    /// tenant item then carries ([`super::keys::tenant_item_index`]). DynamoDB has no other way
+    /// short of a scan. A store that keeps its items in key order lists them by the tenant's
+    /// key prefix instead ([`Store::items_by_prefix`]) and spares every write that index entry:
+    /// on the embedded store it doubled the pages a bulk intake writes (docs/benchmarks.md).
+    fn lists_tenant_items_by_index(&self) -> bool {
+        true
+    }
+    /// Up to `limit` live items whose partition key starts with `prefix`, in table-key order,
+    /// after `after`. Only for a store that does not list tenant items by the index.
+    async fn items_by_prefix(
+        &self,
+        prefix: &str,
+        after: Option<&Key>,
+        limit: u32,
+    ) -> Result<Vec<Item>, StoreError> {
+        let _ = (prefix, after, limit);
+        Err(StoreError::Backend(
+            "this store lists a tenant's items through its all-items index".into(),
+        ))
+    }
     /// A cheap round trip proving the store answers (health checks).
     async fn ping(&self) -> Result<(), StoreError>;
     /// Deletes items expired at `now_unix`; returns how many. Reads already treat them as
