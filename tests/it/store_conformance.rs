@@ -1481,7 +1481,11 @@ async fn tenant_items_are_listed_once_each(f: Fixture) -> Result<()> {
     let mut want = Vec::new();
     let mut items = Vec::new();
     for i in 0..230 {
-        let k = key(&a, &["SUB", &format!("{:03}", i % 40)], &format!("ITEM#{i:03}"));
+        let k = key(
+            &a,
+            &["SUB", &format!("{:03}", i % 40)],
+            &format!("ITEM#{i:03}"),
+        );
         let mut item = Item::new(k.clone(), body(json!({"i": i})));
         if i % 7 == 0 {
             item = item.with_index(Index::Gsi1, Key::new(pk(&a, &["BY"]), format!("{i:03}")));
@@ -1492,7 +1496,7 @@ async fn tenant_items_are_listed_once_each(f: Fixture) -> Result<()> {
     a.batch_write(items, Vec::new()).await?;
     let expiring = key(&a, &["SESSION", "x"], "SESSION");
     a.put(put(
-        Item::new(expiring.clone(), body(json!({}))).expiring_at(f.now() + 60),
+        Item::new(expiring.clone(), body(json!({}))).expiring_at(f.now() + 60)
     ))
     .await?;
     let updated = key(&a, &["SETTINGS"], "GENERAL");
@@ -1501,7 +1505,10 @@ async fn tenant_items_are_listed_once_each(f: Fixture) -> Result<()> {
     want.push(updated);
     for i in 0..5 {
         neighbour
-            .put(put(Item::new(key(&neighbour, &["SUB", "000"], &format!("ITEM#{i}")), body(json!({})))))
+            .put(put(Item::new(
+                key(&neighbour, &["SUB", "000"], &format!("ITEM#{i}")),
+                body(json!({})),
+            )))
             .await?;
     }
     f.advance(120);
@@ -1518,10 +1525,18 @@ async fn tenant_items_are_listed_once_each(f: Fixture) -> Result<()> {
     }
     seen.sort();
     want.sort();
-    ensure!(seen == want, "listed {} items, want {}", seen.len(), want.len());
+    ensure!(
+        seen == want,
+        "listed {} items, want {}",
+        seen.len(),
+        want.len()
+    );
     ensure!(
         neighbour
-            .query(Query::new(Index::Table, pk(&neighbour, &["SUB", "000"])), None)
+            .query(
+                Query::new(Index::Table, pk(&neighbour, &["SUB", "000"])),
+                None
+            )
             .await?
             .items
             .len()
