@@ -30,10 +30,10 @@ async fn the_page_puts_the_file_through_its_link_and_opens_the_upload() {
     let (url, key) = (link["url"].as_str().unwrap(), link["key"].as_str().unwrap());
     assert_eq!(link["method"], "PUT");
     assert!(
-        key.starts_with("imports/acme/uploads/") && key.ends_with(".csv"),
+        key.starts_with("imports/acme/incoming/") && key.ends_with(".csv"),
         "{key}"
     );
-    assert!(url.starts_with("/_blobs/imports/acme/uploads/"), "{url}");
+    assert!(url.starts_with("/_blobs/imports/acme/incoming/"), "{url}");
 
     // The link is the only credential the PUT needs (S3 presigned URLs need no session).
     let mut anonymous = crate::support::http::Client::new(platform.router(), &client.host);
@@ -68,6 +68,24 @@ async fn the_page_puts_the_file_through_its_link_and_opens_the_upload() {
         .await;
     assert_eq!(again.location(), card);
 
+    // The recorded file is a copy under the upload's own key, which no link writes to: the
+    // staged file is gone, and the link used again changes nothing the import reads.
+    let blobs = &platform.services.blobs;
+    assert!(
+        blobs.get(key).await.unwrap().is_none(),
+        "the staged file is deleted"
+    );
+    let reput = anonymous
+        .send(
+            Method::PUT,
+            url,
+            Some("text/csv"),
+            b"other;bytes\n".to_vec(),
+            &[],
+        )
+        .await;
+    assert_eq!(reput.status, StatusCode::OK);
+
     // The same bytes through the multipart path: the same size and hash.
     let mut sink = UploadSink::new(flow::MAX_UPLOAD_BYTES).unwrap();
     sink.write(FILE).unwrap();
@@ -86,6 +104,12 @@ async fn the_page_puts_the_file_through_its_link_and_opens_the_upload() {
     let (direct, _) = flow::uploads::get(&db, id).await.unwrap().unwrap();
     assert_eq!((direct.size, &direct.sha256), (posted.size, &posted.sha256));
     assert_eq!(direct.format, posted.format);
+    assert!(
+        direct.blob_key.starts_with("imports/acme/uploads/"),
+        "{}",
+        direct.blob_key
+    );
+    assert_eq!(blobs.get(&direct.blob_key).await.unwrap().unwrap(), FILE);
 }
 
 #[tokio::test]
@@ -164,8 +188,9 @@ async fn keys_that_are_not_this_tenants_uploads_record_nothing() {
     for (tenant, key) in [
         (&other, slot.key.as_str()),
         (&acme, "imports/acme/reports/x.csv"),
-        (&acme, "imports/acme/uploads/../other/uploads/x.csv"),
-        (&acme, "imports/acme/uploads/x.exe"),
+        (&acme, "imports/acme/uploads/x.csv"),
+        (&acme, "imports/acme/incoming/../other/incoming/x.csv"),
+        (&acme, "imports/acme/incoming/x.exe"),
     ] {
         let refused = direct::complete(services, tenant, &audit, kind, key, "a.csv").await;
         assert!(

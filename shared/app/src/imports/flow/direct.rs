@@ -3,21 +3,23 @@
 //! Gateway and Lambda stops at 10 MB and 6 MB, so a month's readings file (tens of megabytes)
 //! can only arrive this way; the embedded platform hands out links to its own upload route.
 //!
-//! Nothing is written when the link is handed out: the key names the upload to be (tenant,
-//! id, extension), and [`complete`] accepts only keys of that shape under the caller's tenant.
-//! It reads the stored file once as a stream (size and SHA-256, as a received upload gets) and
-//! records it; announcing the same file twice gives the same upload.
+//! Nothing is written when the link is handed out: the link puts the file at a staging key that
+//! names the upload to be (`imports/<tenant>/incoming/<id>.<ext>`), and [`complete`] accepts only
+//! keys of that shape under the caller's tenant. It reads the staged file once as a stream into a
+//! temporary file (size and SHA-256, refused past the limit, as a received upload is), stores
+//! that under the upload's own key and records it, then deletes the staged file. So what was
+//! hashed is what the import reads, even if the link is used again before it expires; announcing
+//! the same key twice gives the same upload.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use crm_domain::TenantId;
-use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
 
 use super::kinds::ImportKind;
 use super::uploads::{
-    MAX_UPLOAD_BYTES, Stored, Upload, UploadError, format_of, get, hex, register, stored_as,
+    MAX_UPLOAD_BYTES, Upload, UploadError, UploadSink, create_as, format_of, get,
 };
 use crate::Services;
 use crate::audit::Audit;
@@ -31,7 +33,7 @@ pub const UPLOAD_LINK_TTL: Duration = Duration::from_secs(60 * 60);
 /// Where and how to put a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UploadSlot {
-    /// The blob key: what [`complete`] is given back.
+    /// The staging key: what [`complete`] is given back.
     pub key: String,
     /// PUT the bytes here, with `content_type` as the `Content-Type` header.
     pub url: String,
@@ -57,7 +59,18 @@ pub async fn reserve(
         _ => {}
     }
     let id = services.ids.new_id();
-    let (key, content_type) = stored_as(tenant, &id, format_of(file_name))?;
+    let (extension, content_type) = match format_of(file_name) {
+        Some(FileFormat::Xlsx) => (
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        _ => ("csv", "text/csv"),
+    };
+    let key = blob_key(
+        BlobCategory::Imports,
+        tenant,
+        &format!("incoming/{id}.{extension}"),
+    )?;
     let url = services
         .blobs
         .presign_put(&key, content_type, UPLOAD_LINK_TTL)
@@ -71,9 +84,9 @@ pub async fn reserve(
     })
 }
 
-/// Records the file put at `key` as an upload of `kind`. A key that is not an upload key of
-/// this tenant is `NotFound`; a file that never arrived is `NotReceived`; one past the size
-/// limit is deleted and refused.
+/// Records the file put at the staging `key` as an upload of `kind`. A key that is not a
+/// staging key of this tenant is `NotFound`; a file that never arrived is `NotReceived`; one
+/// past the size limit is deleted and refused.
 pub async fn complete(
     services: &Services,
     tenant: &TenantId,
@@ -90,42 +103,31 @@ pub async fn complete(
     let Some(mut reader) = services.blobs.open(key).await? else {
         return Err(UploadError::NotReceived);
     };
-    let mut hash = Sha256::new();
-    let mut size: u64 = 0;
+    let mut sink = UploadSink::new(MAX_UPLOAD_BYTES)?;
     let mut buffer = vec![0u8; 64 * 1024];
     loop {
         let read = reader.read(&mut buffer).await?;
         if read == 0 {
             break;
         }
-        size += read as u64;
-        if size > MAX_UPLOAD_BYTES {
+        if let Err(refused) = sink.write(&buffer[..read]) {
             drop(reader);
             services.blobs.delete(key).await?;
-            return Err(UploadError::TooLarge {
-                limit_bytes: MAX_UPLOAD_BYTES,
-            });
+            return Err(refused);
         }
-        hash.update(&buffer[..read]);
     }
-    if size == 0 {
-        return Err(UploadError::NoFile);
-    }
-    let stored = Stored {
-        id: id.clone(),
-        blob_key: key.to_owned(),
-        size,
-        sha256: hex(&hash.finalize()),
-        format,
-    };
-    match register(services, tenant, audit, kind, file_name, stored).await {
+    drop(reader);
+    let recorded = create_as(services, tenant, audit, kind, file_name, &id, format, sink).await;
+    let upload = match recorded {
         // Announced twice at once: the other request recorded it.
         Err(UploadError::Store(StoreError::TransactionCancelled { .. })) => {
             let (upload, _) = get(&db, &id).await?.ok_or(UploadError::NotFound)?;
-            same_kind(upload, kind)
+            same_kind(upload, kind)?
         }
-        other => other,
-    }
+        other => other?,
+    };
+    services.blobs.delete(key).await?;
+    Ok(upload)
 }
 
 fn same_kind(upload: Upload, kind: ImportKind) -> Result<Upload, UploadError> {
@@ -136,14 +138,14 @@ fn same_kind(upload: Upload, kind: ImportKind) -> Result<Upload, UploadError> {
     }
 }
 
-/// The upload id and file format a key stands for, when it is one [`reserve`] hands out to
-/// this tenant.
+/// The upload id and file format a staging key stands for, when it is one [`reserve`] hands
+/// out to this tenant.
 fn upload_of_key(
     tenant: &TenantId,
     key: &str,
     file_name: &str,
 ) -> Option<(String, Option<FileFormat>)> {
-    let prefix = blob_key(BlobCategory::Imports, tenant, "uploads/x").ok()?;
+    let prefix = blob_key(BlobCategory::Imports, tenant, "incoming/x").ok()?;
     let prefix = prefix.strip_suffix('x')?;
     let (id, extension) = key.strip_prefix(prefix)?.split_once('.')?;
     if !crate::subscribers::is_id(id) {

@@ -199,12 +199,39 @@ pub async fn create(
     file_name: &str,
     sink: UploadSink,
 ) -> Result<Upload, UploadError> {
+    let id = services.ids.new_id();
+    create_as(
+        services,
+        tenant,
+        audit,
+        kind,
+        file_name,
+        &id,
+        format_of(file_name),
+        sink,
+    )
+    .await
+}
+
+/// [`create`] under a given id and format.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "create's parts plus the id and format a direct upload fixed"
+)]
+pub(super) async fn create_as(
+    services: &Services,
+    tenant: &TenantId,
+    audit: &Audit,
+    kind: ImportKind,
+    file_name: &str,
+    id: &str,
+    format: Option<FileFormat>,
+    sink: UploadSink,
+) -> Result<Upload, UploadError> {
     if sink.size == 0 {
         return Err(UploadError::NoFile);
     }
-    let id = services.ids.new_id();
-    let format = format_of(file_name);
-    let (blob_key, content_type) = stored_as(tenant, &id, format)?;
+    let (blob_key, content_type) = stored_as(tenant, id, format)?;
     let mut file = sink.file;
     file.flush()?;
     services
@@ -212,7 +239,7 @@ pub async fn create(
         .put_file(&blob_key, file.path(), content_type)
         .await?;
     let stored = Stored {
-        id,
+        id: id.to_owned(),
         blob_key,
         size: sink.size,
         sha256: hex(&sink.hash.finalize()),
@@ -222,7 +249,7 @@ pub async fn create(
 }
 
 /// Where an upload's file goes in the blob store, and its content type.
-pub(super) fn stored_as(
+fn stored_as(
     tenant: &TenantId,
     id: &str,
     format: Option<FileFormat>,
@@ -242,22 +269,22 @@ pub(super) fn stored_as(
     Ok((key, content_type))
 }
 
-pub(super) fn hex(digest: &[u8]) -> String {
+fn hex(digest: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A file in the blob store, about to be recorded as an upload.
-pub(super) struct Stored {
-    pub id: String,
-    pub blob_key: String,
-    pub size: u64,
-    pub sha256: String,
-    pub format: Option<FileFormat>,
+struct Stored {
+    id: String,
+    blob_key: String,
+    size: u64,
+    sha256: String,
+    format: Option<FileFormat>,
 }
 
 /// Records a stored file as an upload with its audit entry (one transaction; the record must
 /// not exist yet).
-pub(super) async fn register(
+async fn register(
     services: &Services,
     tenant: &TenantId,
     audit: &Audit,
