@@ -143,7 +143,7 @@ describe("readings import", () => {
       });
       // The file goes straight to the file store through its signed link (S3 on AWS, whose
       // API takes no request over 10 MB), not inside the form post.
-      const put = page.waitForRequest((r) => r.method() === "PUT" && r.url().includes("/_blobs/imports/"));
+      const put = page.waitForRequest((r) => r.method() === "PUT" && r.url().includes("/_blobs/incoming/"));
       await submit(page, "[data-import-upload] [type=submit]");
       assert.equal((await (await put).response()).status(), 200);
       await snap(page, "readings-mapping");

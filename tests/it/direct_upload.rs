@@ -30,10 +30,10 @@ async fn the_page_puts_the_file_through_its_link_and_opens_the_upload() {
     let (url, key) = (link["url"].as_str().unwrap(), link["key"].as_str().unwrap());
     assert_eq!(link["method"], "PUT");
     assert!(
-        key.starts_with("imports/acme/incoming/") && key.ends_with(".csv"),
+        key.starts_with("incoming/acme/") && key.ends_with(".csv"),
         "{key}"
     );
-    assert!(url.starts_with("/_blobs/imports/acme/incoming/"), "{url}");
+    assert!(url.starts_with("/_blobs/incoming/acme/"), "{url}");
 
     // The link is the only credential the PUT needs (S3 presigned URLs need no session).
     let mut anonymous = crate::support::http::Client::new(platform.router(), &client.host);
@@ -189,8 +189,9 @@ async fn keys_that_are_not_this_tenants_uploads_record_nothing() {
         (&other, slot.key.as_str()),
         (&acme, "imports/acme/reports/x.csv"),
         (&acme, "imports/acme/uploads/x.csv"),
-        (&acme, "imports/acme/incoming/../other/incoming/x.csv"),
-        (&acme, "imports/acme/incoming/x.exe"),
+        (&acme, "incoming/acme/../other/x.csv"),
+        (&acme, "incoming/acme/x.exe"),
+        (&acme, "incoming/other/x.csv"),
     ] {
         let refused = direct::complete(services, tenant, &audit, kind, key, "a.csv").await;
         assert!(

@@ -24,6 +24,9 @@ pub enum BlobCategory {
     /// Expire after a while (bucket lifecycle rule on `exports/`).
     Exports,
     Branding,
+    /// Files put through a direct upload link, until the upload is recorded under `imports/`;
+    /// what is left behind expires after a day (bucket lifecycle rule on `incoming/`).
+    Incoming,
 }
 
 impl BlobCategory {
@@ -33,6 +36,7 @@ impl BlobCategory {
             BlobCategory::Documents => "documents",
             BlobCategory::Exports => "exports",
             BlobCategory::Branding => "branding",
+            BlobCategory::Incoming => "incoming",
         }
     }
 }

@@ -89,6 +89,7 @@ pub async fn run(services: &Services, tenant: &TenantId) -> Result<PurgeOutcome,
     for category in [
         BlobCategory::Branding,
         BlobCategory::Imports,
+        BlobCategory::Incoming,
         BlobCategory::Documents,
     ] {
         for blob in services

@@ -4,12 +4,12 @@
 //! can only arrive this way; the embedded platform hands out links to its own upload route.
 //!
 //! Nothing is written when the link is handed out: the link puts the file at a staging key that
-//! names the upload to be (`imports/<tenant>/incoming/<id>.<ext>`), and [`complete`] accepts only
-//! keys of that shape under the caller's tenant. It reads the staged file once as a stream into a
-//! temporary file (size and SHA-256, refused past the limit, as a received upload is), stores
-//! that under the upload's own key and records it, then deletes the staged file. So what was
-//! hashed is what the import reads, even if the link is used again before it expires; announcing
-//! the same key twice gives the same upload.
+//! names the upload to be (`incoming/<tenant>/<id>.<ext>`; the bucket expires leftovers there
+//! after a day), and [`complete`] accepts only keys of that shape under the caller's tenant. It
+//! reads the staged file once as a stream into a temporary file (size and SHA-256, refused past
+//! the limit, as a received upload is), stores that under the upload's own key and records it,
+//! then deletes the staged file. So what was hashed is what the import reads, even if the link
+//! is used again before it expires; announcing the same key twice gives the same upload.
 
 use std::time::Duration;
 
@@ -66,11 +66,7 @@ pub async fn reserve(
         ),
         _ => ("csv", "text/csv"),
     };
-    let key = blob_key(
-        BlobCategory::Imports,
-        tenant,
-        &format!("incoming/{id}.{extension}"),
-    )?;
+    let key = blob_key(BlobCategory::Incoming, tenant, &format!("{id}.{extension}"))?;
     let url = services
         .blobs
         .presign_put(&key, content_type, UPLOAD_LINK_TTL)
@@ -145,7 +141,7 @@ fn upload_of_key(
     key: &str,
     file_name: &str,
 ) -> Option<(String, Option<FileFormat>)> {
-    let prefix = blob_key(BlobCategory::Imports, tenant, "incoming/x").ok()?;
+    let prefix = blob_key(BlobCategory::Incoming, tenant, "x").ok()?;
     let prefix = prefix.strip_suffix('x')?;
     let (id, extension) = key.strip_prefix(prefix)?.split_once('.')?;
     if !crate::subscribers::is_id(id) {
