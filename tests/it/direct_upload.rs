@@ -7,15 +7,25 @@ use crm_app::audit::Audit;
 use crm_app::imports::flow::direct;
 use crm_app::imports::flow::{self, ImportKind, UploadError, UploadSink};
 
+use crm_domain::TenantId;
+
+use crate::support::embedded::Platform;
+use crate::support::http::Client;
 use crate::support::identity::{browser, platform, tenant_with};
+
+/// The platform with tenant `acme` and its administrator's browser (client, CSRF token).
+async fn signed_in() -> (Platform, TenantId, Client, String) {
+    let platform = platform().await;
+    let (tenant, admin) = tenant_with(&platform.services, "acme", "administrator").await;
+    let (client, csrf) = browser(&platform, &tenant, admin).await;
+    (platform, tenant, client, csrf)
+}
 
 const FILE: &[u8] = "Заводской номер;Дата;Показание\nSN-1;20.06.2026;125,5\n".as_bytes();
 
 #[tokio::test]
 async fn the_page_puts_the_file_through_its_link_and_opens_the_upload() {
-    let platform = platform().await;
-    let (tenant, admin) = tenant_with(&platform.services, "acme", "administrator").await;
-    let (mut client, csrf) = browser(&platform, &tenant, admin).await;
+    let (platform, tenant, mut client, csrf) = signed_in().await;
 
     let link = client
         .json(
@@ -36,7 +46,7 @@ async fn the_page_puts_the_file_through_its_link_and_opens_the_upload() {
     assert!(url.starts_with("/_blobs/incoming/acme/"), "{url}");
 
     // The link is the only credential the PUT needs (S3 presigned URLs need no session).
-    let mut anonymous = crate::support::http::Client::new(platform.router(), &client.host);
+    let mut anonymous = Client::new(platform.router(), &client.host);
     let put = anonymous
         .send(Method::PUT, url, Some("text/csv"), FILE.to_vec(), &[])
         .await;
@@ -114,9 +124,7 @@ async fn the_page_puts_the_file_through_its_link_and_opens_the_upload() {
 
 #[tokio::test]
 async fn the_api_gives_a_link_and_records_the_file() {
-    let platform = platform().await;
-    let (tenant, admin) = tenant_with(&platform.services, "acme", "administrator").await;
-    let (mut client, csrf) = browser(&platform, &tenant, admin).await;
+    let (platform, _, mut client, csrf) = signed_in().await;
     let link = client
         .json(
             Method::POST,

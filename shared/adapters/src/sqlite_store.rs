@@ -742,38 +742,53 @@ fn parse_body(item: JsonItem) -> Result<Item, StoreError> {
 
 /// Keeps `limit` items and, when one more was fetched, marks where this page ended.
 fn page_from(items: Vec<Item>, query: &Query) -> RawPage {
-    let (items, last) = cut_page(items, query, |item| {
-        Some(LastKey {
-            index_key: item.key_in(query.index)?.clone(),
-            table_key: item.key.clone(),
-        })
-    });
+    let (items, last) = cut_page(items, query);
     RawPage { items, last }
 }
 
 fn json_page_from(items: Vec<JsonItem>, query: &Query) -> RawJsonPage {
-    let (items, last) = cut_page(items, query, |item| {
-        Some(LastKey {
-            index_key: item.key_in(query.index)?.clone(),
-            table_key: item.key.clone(),
-        })
-    });
+    let (items, last) = cut_page(items, query);
     RawJsonPage { items, last }
+}
+
+/// What a page needs of a row to say where it ended.
+trait PagedRow {
+    fn table_key(&self) -> &Key;
+    fn key_in(&self, index: Index) -> Option<&Key>;
+}
+
+impl PagedRow for Item {
+    fn table_key(&self) -> &Key {
+        &self.key
+    }
+    fn key_in(&self, index: Index) -> Option<&Key> {
+        Item::key_in(self, index)
+    }
+}
+
+impl PagedRow for JsonItem {
+    fn table_key(&self) -> &Key {
+        &self.key
+    }
+    fn key_in(&self, index: Index) -> Option<&Key> {
+        JsonItem::key_in(self, index)
+    }
 }
 
 /// Keeps the page's `limit` rows of the `limit + 1` fetched and, when the extra one was there,
 /// the position the next page starts after.
-fn cut_page<T>(
-    mut items: Vec<T>,
-    query: &Query,
-    last_key: impl Fn(&T) -> Option<LastKey>,
-) -> (Vec<T>, Option<LastKey>) {
+fn cut_page<T: PagedRow>(mut items: Vec<T>, query: &Query) -> (Vec<T>, Option<LastKey>) {
     let limit = query.limit as usize;
     if items.len() <= limit {
         return (items, None);
     }
     items.truncate(limit);
-    let last = items.last().and_then(last_key);
+    let last = items.last().and_then(|item| {
+        Some(LastKey {
+            index_key: item.key_in(query.index)?.clone(),
+            table_key: item.table_key().clone(),
+        })
+    });
     (items, last)
 }
 

@@ -168,13 +168,7 @@ impl LocalBlobLinks {
     /// Relative to the origin: every host of the platform serves the route, and a tenant's
     /// page (`demo.localhost`) may only PUT to its own origin without CORS.
     pub fn upload_url(&self, key: &str, expires_at: i64) -> String {
-        let signature = self
-            .upload_signer
-            .sign(Self::message(key, expires_at).as_bytes());
-        format!(
-            "{LOCAL_BLOB_ROUTE}/{}?expires={expires_at}&signature={signature}",
-            encode_path(key)
-        )
+        Self::signed_path(&self.upload_signer, key, expires_at)
     }
 
     /// Like [`Self::check`], for an upload link.
@@ -189,10 +183,18 @@ impl LocalBlobLinks {
     }
 
     pub fn url(&self, key: &str, expires_at: i64) -> String {
-        let signature = self.signer.sign(Self::message(key, expires_at).as_bytes());
         format!(
-            "{}{LOCAL_BLOB_ROUTE}/{}?expires={expires_at}&signature={signature}",
+            "{}{}",
             self.base_url,
+            Self::signed_path(&self.signer, key, expires_at)
+        )
+    }
+
+    /// `/_blobs/<key>?expires=…&signature=…`, signed by `signer`.
+    fn signed_path(signer: &Signer, key: &str, expires_at: i64) -> String {
+        let signature = signer.sign(Self::message(key, expires_at).as_bytes());
+        format!(
+            "{LOCAL_BLOB_ROUTE}/{}?expires={expires_at}&signature={signature}",
             encode_path(key)
         )
     }

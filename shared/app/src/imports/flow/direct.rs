@@ -19,7 +19,7 @@ use tokio::io::AsyncReadExt;
 
 use super::kinds::ImportKind;
 use super::uploads::{
-    MAX_UPLOAD_BYTES, Upload, UploadError, UploadSink, create_as, format_of, get,
+    MAX_UPLOAD_BYTES, Upload, UploadError, UploadSink, create_as, file_type, format_of, get,
 };
 use crate::Services;
 use crate::audit::Audit;
@@ -59,13 +59,7 @@ pub async fn reserve(
         _ => {}
     }
     let id = services.ids.new_id();
-    let (extension, content_type) = match format_of(file_name) {
-        Some(FileFormat::Xlsx) => (
-            "xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-        _ => ("csv", "text/csv"),
-    };
+    let (extension, content_type) = file_type(format_of(file_name));
     let key = blob_key(BlobCategory::Incoming, tenant, &format!("{id}.{extension}"))?;
     let url = services
         .blobs

@@ -254,19 +254,25 @@ fn stored_as(
     id: &str,
     format: Option<FileFormat>,
 ) -> Result<(String, &'static str), BlobError> {
-    let (extension, content_type) = match format {
-        Some(FileFormat::Xlsx) => (
-            "xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-        _ => ("csv", "text/csv"),
-    };
+    let (extension, content_type) = file_type(format);
     let key = blob_key(
         BlobCategory::Imports,
         tenant,
         &format!("uploads/{id}.{extension}"),
     )?;
     Ok((key, content_type))
+}
+
+/// The extension and content type a file of `format` is stored with (CSV unless it is a
+/// workbook: the reader detects the rest).
+pub(super) fn file_type(format: Option<FileFormat>) -> (&'static str, &'static str) {
+    match format {
+        Some(FileFormat::Xlsx) => (
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        _ => ("csv", "text/csv"),
+    }
 }
 
 fn hex(digest: &[u8]) -> String {
