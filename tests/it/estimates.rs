@@ -13,6 +13,7 @@ use crm_app::keys::{self, Namespace};
 use crm_app::meters::consumption::{Basis, consumption_for_period};
 use crm_app::meters::estimates::supersession_writes;
 use crm_app::meters::estimation::{self, MonthRun};
+use crm_app::meters::tail::ReadingTail;
 use crm_app::meters::records::{
     EstimateMethod, EstimateRecord, MeterRecord, MeterStatus, ReadingRecord, reading_body,
     subscriber_meters,
@@ -151,6 +152,14 @@ const JAN_TO_JUL: [(&str, &str); 7] = [
     ("2025-07-20", "33"),
 ];
 
+/// The meter's reading tail over `readings` (what every reading write keeps).
+fn tail_put(db: &ScopedDb, meter: &MeterRecord, readings: &[ReadingRecord]) -> Write {
+    Write::Put(Put {
+        item: ReadingTail::whole(readings).item(db.namespace(), &meter.id),
+        condition: Condition::None,
+    })
+}
+
 async fn install(db: &ScopedDb, meter: &MeterRecord, readings: &[(&str, &str)]) {
     let mut writes = vec![Write::Put(Put {
         item: meter.to_item(db.namespace()),
@@ -159,6 +168,11 @@ async fn install(db: &ScopedDb, meter: &MeterRecord, readings: &[(&str, &str)]) 
     for (date, value) in readings {
         writes.push(reading_put(db, meter, &reading(meter, date, value)));
     }
+    let all: Vec<ReadingRecord> = readings
+        .iter()
+        .map(|(date, value)| reading(meter, date, value))
+        .collect();
+    writes.push(tail_put(db, meter, &all));
     db.transact(writes).await.expect("meter and readings");
 }
 
@@ -360,6 +374,7 @@ async fn a_real_reading_supersedes_the_estimates_and_records_the_difference() {
     assert_eq!(writes.len(), 3, "August, September and October");
     let mut all = writes.clone();
     all.push(reading_put(&db, &m, &new));
+    all.push(tail_put(&db, &m, &[history.clone(), vec![new.clone()]].concat()));
     db.transact(all)
         .await
         .expect("reading with its supersessions");
@@ -476,6 +491,7 @@ async fn after_a_gap_the_reading_month_is_charged_only_its_own_share() {
         .unwrap();
     assert_eq!(writes.len(), 1);
     writes.push(reading_put(&db, &m, &new));
+    writes.push(tail_put(&db, &m, &[history.clone(), vec![new.clone()]].concat()));
     db.transact(writes).await.unwrap();
     let aug = only(&estimates(&db, &sub).await, "2025-08");
     let real_august = dec("5") + aug.superseded.unwrap().difference[0];

@@ -140,6 +140,7 @@ impl World {
         registry::readings_of(&db, sub, meter)
             .await
             .unwrap()
+            .0
             .into_iter()
             .map(|r| r.values)
             .collect()

@@ -6,7 +6,8 @@
 use chrono::{Duration, NaiveDate};
 use crm_app::audit::Audit;
 use crm_app::meters::intake::{Intake, IntakeRow, MeterRef, Refusal, RowOutcome};
-use crm_app::meters::records::{SubscriberMeters, subscriber_meters};
+use crm_app::meters::records::{ReadingRecord, SubscriberMeters, subscriber_meters, tails};
+use crm_app::meters::tail::ReadingTail;
 use crm_domain::meter::{ReadingSource, Rejection};
 use http::{Method, StatusCode};
 use rust_decimal::Decimal;
@@ -104,6 +105,22 @@ async fn assert_history_consistent(m: &Meters, meters: &[String; 2]) {
     for (meter, expected) in meters.iter().zip([DAYS - 1, DAYS]) {
         let dates = dates_with_consistent_advances(&found, meter);
         assert_eq!(dates.len(), expected, "readings of {meter}");
+    }
+    assert_tails_match_history(m, &found, meters).await;
+}
+
+/// Each meter's stored reading tail is what its whole history gives (trimmed to the default
+/// average window of 6 months), so the next reading is validated against the real history.
+async fn assert_tails_match_history(m: &Meters, found: &SubscriberMeters, meters: &[String]) {
+    let db = m.world.services().db.tenant(&m.world.tenant);
+    let ids: Vec<&str> = meters.iter().map(String::as_str).collect();
+    let tails = tails(&db, &ids).await.unwrap();
+    for meter in meters {
+        let history: Vec<ReadingRecord> =
+            found.readings_of(meter).into_iter().cloned().collect();
+        let (tail, _) = tails.get(meter).expect("a meter with readings has a tail");
+        assert_eq!(*tail, ReadingTail::of(&history, 6), "tail of {meter}");
+        assert!(tail.from.is_some(), "years of daily readings are trimmed");
     }
 }
 
@@ -220,6 +237,7 @@ async fn two_intakes_at_once_store_each_date_once_with_consistent_advances() {
             assert_eq!(dates.len(), DAYS);
         }
     }
+    assert_tails_match_history(&m, &found, &meters).await;
 }
 
 /// A subscriber read in the first slice, absent from the second and back in the third: its

@@ -56,6 +56,8 @@ struct Statements {
     /// Every column, in the order [`item_from_row`] reads them.
     columns: String,
     select_one: String,
+    /// The version and expiry of one item: what a put's condition is judged on.
+    select_version: String,
     upsert: String,
     /// Stores an item unless one is there: a put that must not exist, in one statement.
     insert_new: String,
@@ -75,6 +77,13 @@ impl Statements {
         Self {
             select_one: format!(
                 "SELECT {columns} FROM items WHERE {pk} = ?1 AND {sk} = ?2",
+                pk = TABLE.pk,
+                sk = TABLE.sk
+            ),
+            select_version: format!(
+                "SELECT {version}, {ttl} FROM items WHERE {pk} = ?1 AND {sk} = ?2",
+                version = TABLE.version,
+                ttl = TABLE.ttl,
                 pk = TABLE.pk,
                 sk = TABLE.sk
             ),
@@ -412,6 +421,22 @@ impl SqliteStore {
                 }
                 continue;
             }
+            if let Write::Put(Put { item, condition }) = write {
+                // A put replaces the whole item: its condition and next version need the
+                // stored version only, not the body.
+                let current = self.live_version(tx, &item.key, now)?;
+                if !condition.holds(current) {
+                    return Ok(false);
+                }
+                let version = match current {
+                    None => 1,
+                    Some(v) => v
+                        .checked_add(1)
+                        .ok_or_else(|| StoreError::Backend("version overflow".into()))?,
+                };
+                self.run_item_statement(tx, &self.sql.upsert, item, version)?;
+                continue;
+            }
             let current = self.live_item(tx, write.key(), now)?;
             if !condition_of(write).holds(current.as_ref().map(|i| i.version)) {
                 return Ok(false);
@@ -419,6 +444,23 @@ impl SqliteStore {
             self.apply_write(tx, write.clone(), current)?;
         }
         Ok(true)
+    }
+
+    /// The version of the live item at `key`, if any.
+    fn live_version(&self, conn: &Connection, key: &Key, now: i64) -> Result<Option<u64>, StoreError> {
+        let mut stmt = conn
+            .prepare_cached(&self.sql.select_version)
+            .map_err(sql_error)?;
+        let found: Option<(i64, Option<i64>)> = stmt
+            .query_row([&key.pk, &key.sk], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()
+            .map_err(sql_error)?;
+        match found {
+            Some((version, expires_at)) if expires_at.is_none_or(|at| at > now) => u64::try_from(version)
+                .map(Some)
+                .map_err(|_| StoreError::Backend("version out of range".into())),
+            _ => Ok(None),
+        }
     }
 
     /// One write on its own: its condition, then the write, in one transaction.

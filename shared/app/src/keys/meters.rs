@@ -1,6 +1,10 @@
-//! Keys of meters, readings and estimates. A meter and its readings live in the partition of
-//! the subscriber they belong to (`keys::subscriber_partition`), so one query reads a
-//! subscriber's meters with their history; tenant-wide listings go through GSI1 and GSI2.
+//! Keys of meters, readings and estimates. A meter and its estimates live in the partition of
+//! the subscriber they belong to (`keys::subscriber_partition`); tenant-wide listings go through
+//! GSI1 and GSI2. Readings live in a partition per month and subscriber
+//! ([`readings_partition`]): a month's readings arrive together (a month's file, a billing
+//! period) and are stored together, so storing them writes about as many pages as they fill
+//! whatever the meters' history, and a meter's history is read month by month between the
+//! dates its reading tail ([`meter_tail`]) names.
 
 use chrono::NaiveDate;
 
@@ -53,10 +57,20 @@ pub fn meter_verification_sort(due: NaiveDate, meter_id: &str) -> String {
     format!("{}#{meter_id}", due.format("%Y-%m-%d"))
 }
 
+/// The partition of a subscriber's readings dated in one month (`YYYY-MM` of `date`): the
+/// current readings and their earlier versions.
+pub fn readings_partition(namespace: &Namespace, subscriber_id: &str, date: NaiveDate) -> String {
+    namespace.pk(&[
+        "READINGS",
+        &date.format("%Y-%m").to_string(),
+        subscriber_id,
+    ])
+}
+
 /// The current version of a meter's reading on one date.
 pub fn reading(namespace: &Namespace, subscriber_id: &str, meter_id: &str, date: NaiveDate) -> Key {
     Key::new(
-        subscriber_partition(namespace, subscriber_id),
+        readings_partition(namespace, subscriber_id, date),
         format!(
             "{READING_SORT_PREFIX}{meter_id}#{}",
             date.format("%Y-%m-%d")
@@ -64,12 +78,13 @@ pub fn reading(namespace: &Namespace, subscriber_id: &str, meter_id: &str, date:
     )
 }
 
-/// Sort-key prefix of all of a meter's current readings, in date order.
+/// Sort-key prefix of a meter's current readings in its month partitions, in date order.
 pub fn readings_prefix(meter_id: &str) -> String {
     format!("{READING_SORT_PREFIX}{meter_id}#")
 }
 
-/// A replaced version of a reading (corrections keep every earlier version).
+/// A replaced version of a reading (corrections keep every earlier version), next to the
+/// reading in its month partition.
 pub fn reading_version(
     namespace: &Namespace,
     subscriber_id: &str,
@@ -78,12 +93,19 @@ pub fn reading_version(
     version: u32,
 ) -> Key {
     Key::new(
-        subscriber_partition(namespace, subscriber_id),
+        readings_partition(namespace, subscriber_id, date),
         format!(
             "READING_V#{meter_id}#{}#{version:04}",
             date.format("%Y-%m-%d")
         ),
     )
+}
+
+/// A meter's reading tail: the dates of its first and latest readings and its recent readings,
+/// what validating the next reading needs (`meters::tail`). Next to the meter's locator, so the
+/// tails of meters created together are stored together.
+pub fn meter_tail(namespace: &Namespace, meter_id: &str) -> Key {
+    namespace.key(&["METER", meter_id], "TAIL")
 }
 
 /// The estimate of a meter's consumption for a billing month (`YYYY-MM`).
@@ -125,13 +147,12 @@ pub fn meter_locator(namespace: &Namespace, meter_id: &str) -> Key {
     namespace.key(&["METER", meter_id], "LOCATOR")
 }
 
-/// Sort-key range of a subscriber's partition holding its estimates, meters and current
-/// readings (and the links and profile between them), for one query per subscriber:
-/// `ESTIMATE#` .. `READING#<max>` (earlier reading versions, `READING_V#`, sort after it).
-pub fn estimates_meters_and_readings_range() -> (String, String) {
+/// Sort-key range of a subscriber's partition holding its estimates and meters (and the links
+/// and profile between them), for one query per subscriber: `ESTIMATE#` .. `METER#<max>`.
+pub fn estimates_and_meters_range() -> (String, String) {
     (
         ESTIMATE_SORT_PREFIX.to_owned(),
-        format!("{READING_SORT_PREFIX}\u{10FFFF}"),
+        format!("{METER_SORT_PREFIX}\u{10FFFF}"),
     )
 }
 

@@ -19,6 +19,7 @@ pub mod reasons;
 pub mod records;
 pub mod registry;
 pub mod replace;
+pub mod tail;
 
 use crm_domain::TenantId;
 use crm_domain::meter::Rejection;

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use super::estimates::supersession_writes;
 use super::records::{MeterRecord, MeterStatus, ReadingRecord, reading_body};
 use super::registry::{self, MeterView};
+use super::tail::ReadingTail;
 use super::{ENTITY, MeterError, Thresholds};
 use crate::Services;
 use crate::audit::{Audit, Change};
@@ -197,6 +198,7 @@ pub(super) async fn enter_in(
     let mut history = view.readings.clone();
     history.push(record.clone());
     history.sort_by_key(|r| r.date);
+    let average_months = thresholds.policy(meter.kind).average_months;
     let mut writes = vec![
         Write::Put(Put {
             item: reading_item(db, meter, &record),
@@ -208,6 +210,7 @@ pub(super) async fn enter_in(
             condition: Condition::VersionEquals(view.version),
         },
         audit_write(services, db, audit, "reading.create", meter, None, &record),
+        ReadingTail::of(&history, average_months).put(db.namespace(), &meter.id, view.tail_version),
     ];
     writes.extend(supersession_writes(db, meter, &history, &record, record.entered_at).await?);
     match db.transact(writes).await {
@@ -315,7 +318,9 @@ pub async fn correct(
     let mut history = others;
     history.push(record.clone());
     history.sort_by_key(|r| r.date);
+    let tail = ReadingTail::of(&history, thresholds.policy(meter.kind).average_months);
     let mut writes = vec![
+        tail.put(db.namespace(), &meter.id, view.tail_version),
         Write::Put(Put {
             item: reading_item(&db, meter, &record),
             condition: Condition::VersionEquals(item.version),
@@ -361,7 +366,7 @@ pub async fn versions(
 ) -> Result<Vec<ReadingRecord>, StoreError> {
     let query = Query::new(
         Index::Table,
-        keys::subscriber_partition(db.namespace(), &meter.subscriber_id),
+        keys::readings_partition(db.namespace(), &meter.subscriber_id, date),
     )
     .sort(SortKey::BeginsWith(keys::reading_versions_prefix(
         &meter.id, date,

@@ -1,12 +1,13 @@
 //! The stored shape of meters, readings and estimates, and reads over them. Keys:
 //! `keys/meters.rs`; access patterns: docs/data-model.md.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use crm_domain::meter::{Flag, MeterKind, MeterSpec, Reading, ReadingSource};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::tail::ReadingTail;
 use crate::keys;
 use crate::store::{Body, Index, Item, JsonItem, Query, ScopedDb, SortKey, StoreError};
 
@@ -198,7 +199,7 @@ pub fn estimate_body(record: &EstimateRecord) -> Body {
 }
 
 /// Everything of a subscriber's meters: the meters, each meter's current readings in date
-/// order, and its estimates. One range query on the subscriber's partition (paged).
+/// order, and its estimates.
 #[derive(Clone, Debug, Default)]
 pub struct SubscriberMeters {
     pub meters: Vec<(MeterRecord, u64)>,
@@ -216,11 +217,14 @@ impl SubscriberMeters {
     }
 }
 
+/// A subscriber's meters and estimates (one range query on its partition), their reading
+/// tails (one batch get) and the readings between the first and the latest any tail names (one
+/// query per month).
 pub async fn subscriber_meters(
     db: &ScopedDb,
     subscriber_id: &str,
 ) -> Result<SubscriberMeters, StoreError> {
-    let (low, high) = keys::estimates_meters_and_readings_range();
+    let (low, high) = keys::estimates_and_meters_range();
     let partition = keys::subscriber_partition(db.namespace(), subscriber_id);
     let mut found = SubscriberMeters::default();
     let mut cursor = None;
@@ -228,22 +232,83 @@ pub async fn subscriber_meters(
         let query = Query::new(Index::Table, partition.clone())
             .sort(SortKey::Between(low.clone(), high.clone()))
             .limit(1000);
-        // Bodies as text: each is decoded straight into its record, and the links and the
-        // profile, which sort inside the range too, are passed over without being decoded.
+        // Bodies as text: each is decoded straight into its record, and the links, which sort
+        // inside the range too, are passed over without being decoded.
         let page = db.query_json(query, cursor.as_ref()).await?;
         for item in &page.items {
             let sk = item.key.sk.as_str();
             if sk.starts_with(keys::METER_SORT_PREFIX) {
                 found.meters.push((from_json(item)?, item.version));
-            } else if sk.starts_with(keys::READING_SORT_PREFIX) {
-                found.readings.push(from_json(item)?);
             } else if sk.starts_with(keys::ESTIMATE_SORT_PREFIX) {
                 found.estimates.push((from_json(item)?, item.version));
             }
         }
         match page.next {
             Some(next) => cursor = Some(next),
-            None => return Ok(found),
+            None => break,
         }
     }
+    let meter_ids: Vec<&str> = found.meters.iter().map(|(m, _)| m.id.as_str()).collect();
+    let tails = tails(db, &meter_ids).await?;
+    let first = tails.values().filter_map(|(t, _)| t.first).min();
+    let latest = tails.values().filter_map(|(t, _)| t.latest).max();
+    if let (Some(first), Some(latest)) = (first, latest) {
+        found.readings = readings_between(db, subscriber_id, None, first, latest).await?;
+    }
+    Ok(found)
+}
+
+/// The reading tails of `meter_ids` with their versions, by meter (a meter without readings
+/// has none).
+pub async fn tails(
+    db: &ScopedDb,
+    meter_ids: &[&str],
+) -> Result<std::collections::HashMap<String, (ReadingTail, u64)>, StoreError> {
+    let mut found = std::collections::HashMap::new();
+    for chunk in meter_ids.chunks(crate::store::MAX_BATCH_GET) {
+        let keys: Vec<crate::store::Key> = chunk
+            .iter()
+            .map(|id| keys::meter_tail(db.namespace(), id))
+            .collect();
+        for item in db.batch_get_json(&keys).await? {
+            if let Some(at) = keys.iter().position(|k| *k == item.key) {
+                found.insert(chunk[at].to_owned(), (ReadingTail::from_json(&item)?, item.version));
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// A subscriber's current readings (of `meter_id` only, or of all its meters) dated in the
+/// months from `first`'s to `latest`'s: one query per month partition, oldest month first,
+/// within a month by meter, then date.
+pub async fn readings_between(
+    db: &ScopedDb,
+    subscriber_id: &str,
+    meter_id: Option<&str>,
+    first: NaiveDate,
+    latest: NaiveDate,
+) -> Result<Vec<ReadingRecord>, StoreError> {
+    let prefix = meter_id.map_or_else(|| keys::READING_SORT_PREFIX.to_owned(), keys::readings_prefix);
+    let mut readings = Vec::new();
+    let mut month = first.with_day(1).unwrap_or(first);
+    while month <= latest {
+        let partition = keys::readings_partition(db.namespace(), subscriber_id, month);
+        let mut cursor = None;
+        loop {
+            let query = Query::new(Index::Table, partition.clone())
+                .sort(SortKey::BeginsWith(prefix.clone()))
+                .limit(1000);
+            let page = db.query_json(query, cursor.as_ref()).await?;
+            for item in &page.items {
+                readings.push(from_json(item)?);
+            }
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        month = month + chrono::Months::new(1);
+    }
+    Ok(readings)
 }

@@ -9,7 +9,8 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 use super::input::{MeterInput, Parsed};
-use super::records::{MeterRecord, MeterStatus, ReadingRecord};
+use super::records::{MeterRecord, MeterStatus, ReadingRecord, readings_between};
+use super::tail::ReadingTail;
 use super::{ENTITY, MeterError};
 use crate::Services;
 use crate::audit::{Audit, Change};
@@ -27,6 +28,9 @@ pub struct MeterView {
     pub meter: MeterRecord,
     pub version: u64,
     pub readings: Vec<ReadingRecord>,
+    /// The version of the meter's reading tail (`None`: it has no readings yet); a reading
+    /// written rewrites the tail over it.
+    pub tail_version: Option<u64>,
 }
 
 /// The meter with this id: its locator, then the meter.
@@ -54,36 +58,33 @@ pub async fn view(db: &ScopedDb, id: &str) -> Result<Option<MeterView>, StoreErr
     let Some((meter, version)) = get(db, id).await? else {
         return Ok(None);
     };
-    let readings = readings_of(db, &meter.subscriber_id, &meter.id).await?;
+    let (readings, tail_version) = readings_of(db, &meter.subscriber_id, &meter.id).await?;
     Ok(Some(MeterView {
         meter,
         version,
         readings,
+        tail_version,
     }))
 }
 
-/// A meter's current readings, oldest first (one query on the subscriber's partition).
+/// A meter's current readings, oldest first, and the version of its reading tail: the tail,
+/// then one query per month between the first and the latest reading it names.
 pub async fn readings_of(
     db: &ScopedDb,
     subscriber_id: &str,
     meter_id: &str,
-) -> Result<Vec<ReadingRecord>, StoreError> {
-    let partition = keys::subscriber_partition(db.namespace(), subscriber_id);
-    let mut readings = Vec::new();
-    let mut cursor = None;
-    loop {
-        let query = Query::new(Index::Table, partition.clone())
-            .sort(SortKey::BeginsWith(keys::readings_prefix(meter_id)))
-            .limit(1000);
-        let page = db.query(query, cursor.as_ref()).await?;
-        for item in &page.items {
-            readings.push(ReadingRecord::from_item(item)?);
+) -> Result<(Vec<ReadingRecord>, Option<u64>), StoreError> {
+    let Some(item) = db.get(&keys::meter_tail(db.namespace(), meter_id)).await? else {
+        return Ok((Vec::new(), None));
+    };
+    let tail = ReadingTail::from_item(&item)?;
+    let readings = match (tail.first, tail.latest) {
+        (Some(first), Some(latest)) => {
+            readings_between(db, subscriber_id, Some(meter_id), first, latest).await?
         }
-        match page.next {
-            Some(next) => cursor = Some(next),
-            None => return Ok(readings),
-        }
-    }
+        _ => Vec::new(),
+    };
+    Ok((readings, Some(item.version)))
 }
 
 /// The meter with this serial number, if any.

@@ -8,6 +8,7 @@ use crm_domain::meter::{Outcome, Reading, ReadingSource, validate};
 
 use super::input::{MeterInput, parse_values};
 use super::readings::reading_item;
+use super::tail::ReadingTail;
 use super::records::{MeterRecord, MeterStatus, ReadingRecord};
 use super::registry::{self, audit_write, check_removal_date, create_writes, new_record};
 use super::{MeterError, Thresholds};
@@ -158,6 +159,8 @@ pub async fn replace(
         let mut all = view.readings.clone();
         all.push(record.clone());
         all.sort_by_key(|r| r.date);
+        let tail = ReadingTail::of(&all, thresholds.policy(old.kind).average_months);
+        writes.push(tail.put(&namespace, &old.id, view.tail_version));
         writes.extend(super::estimates::supersession_writes(&db, old, &all, &record, now).await?);
     }
     match db.transact(writes).await {

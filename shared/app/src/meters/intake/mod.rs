@@ -1,13 +1,14 @@
 //! Batch intake of readings: what an import (or any bulk source) hands over, many rows at a
 //! time. The rows go through in slices, as a pipeline: while one slice's accepted readings are
 //! written, the next slice's meters are resolved (batch gets of their serial or account-number
-//! sentinels, [`resolve`]), its subscribers' partitions read (one query each, not one per row)
-//! and its rows validated by the domain's `validate` against the history as it stands,
-//! including the rows accepted before them in the same call. Accepted readings are written in
-//! transactions as large as the store allows, with one audit record each, every reading on
-//! "must not exist" ([`write`]). So a row given twice changes nothing (an equal reading is
-//! `Unchanged`, a different one refused), a bad row never blocks the others, and nothing is
-//! half-written.
+//! sentinels), read with their reading tails (one batch get of both, [`resolve`]; a meter's
+//! whole history only when its tail cannot decide a row) and its rows validated by the domain's
+//! `validate` against the history as it stands, including the rows accepted before them in the
+//! same call. Accepted readings are written per meter with its tail rewritten over the version
+//! read, in transactions as large as the store allows, with one audit record each, every
+//! reading on "must not exist" ([`write`]). So a row given twice changes nothing (an equal
+//! reading is `Unchanged`, a different one refused), a bad row never blocks the others, and
+//! nothing is half-written.
 
 mod resolve;
 mod write;
@@ -19,15 +20,16 @@ use crm_domain::TenantId;
 use crm_domain::meter::{Flag, Outcome, Reading, ReadingSource, Rejection, validate};
 use rust_decimal::Decimal;
 
-use self::resolve::{Partition, Target, load_partitions, targets};
-use self::write::{Conflict, Pending, Writer};
+use self::resolve::{MeterState, Target, load_history, load_meters, targets};
+use self::write::{MeterWrites, Pending, Writer, Written};
 use super::Thresholds;
 use super::estimates::supersession_writes_with;
 use super::reasons;
-use super::records::{EstimateRecord, MeterStatus, ReadingRecord};
+use super::records::ReadingRecord;
 use crate::Services;
 use crate::audit::Audit;
-use crate::store::{ScopedDb, StoreError, Write};
+use crate::keys;
+use crate::store::{Index, Key, Query, ScopedDb, StoreError};
 use crate::subscribers;
 use crate::validation::Reason;
 
@@ -156,7 +158,7 @@ pub struct Intake {
 /// enough that the first write starts early.
 const SLICE_ROWS: usize = 1_000;
 
-type WriteTask = tokio::task::JoinHandle<Result<Vec<Conflict>, StoreError>>;
+type WriteTask = tokio::task::JoinHandle<Result<Written, StoreError>>;
 
 impl Intake {
     pub async fn new(
@@ -167,6 +169,8 @@ impl Intake {
         batch_id: &str,
     ) -> Result<Self, StoreError> {
         let db = services.db.tenant(tenant);
+        let thresholds = Thresholds::load(services, tenant).await?;
+        let today = subscribers::today(services, tenant).await;
         Ok(Self {
             writer: Writer {
                 services: services.clone(),
@@ -174,15 +178,17 @@ impl Intake {
                 audit: audit.clone(),
                 source,
                 batch_id: batch_id.to_owned(),
+                thresholds: thresholds.clone(),
+                today,
             },
             db,
-            thresholds: Thresholds::load(services, tenant).await?,
-            today: subscribers::today(services, tenant).await,
+            thresholds,
+            today,
         })
     }
 
     /// Validates and stores `rows`; one outcome per row, in order. Give a few thousand rows at
-    /// a time: each call reads each subscriber partition it touches once.
+    /// a time: each call reads each meter it touches once.
     pub async fn run(&self, rows: &[IntakeRow]) -> Result<Vec<RowOutcome>, StoreError> {
         self.pipeline(rows, true).await
     }
@@ -199,59 +205,62 @@ impl Intake {
         rows: &[IntakeRow],
         write: bool,
     ) -> Result<Vec<RowOutcome>, StoreError> {
-        let mut partitions: HashMap<String, Partition> = HashMap::new();
+        let mut states: HashMap<String, MeterState> = HashMap::new();
+        let mut estimate_months = EstimateMonths::default();
         let mut outcomes: Vec<RowOutcome> = Vec::with_capacity(rows.len());
         let mut in_flight: Option<WriteTask> = None;
         for start in (0..rows.len()).step_by(SLICE_ROWS) {
             let slice = &rows[start..(start + SLICE_ROWS).min(rows.len())];
             let targets = targets(&self.db, slice).await?;
-            let subscribers = targets.iter().flatten().map(|t| t.subscriber_id.as_str());
-            load_partitions(&self.db, &mut partitions, subscribers).await?;
+            load_meters(&self.db, &mut states, targets.iter().flatten()).await?;
             let mut pending = Vec::new();
             for (offset, (row, target)) in slice.iter().zip(&targets).enumerate() {
-                let outcome = self.row(&mut partitions, target, start + offset, row, &mut pending);
+                let outcome = self
+                    .row(&mut states, target, start + offset, row, &mut pending)
+                    .await?;
                 outcomes.push(outcome);
             }
             if let Some(task) = in_flight.take() {
-                let conflicts = finish(task).await?;
-                if !conflicts.is_empty() {
-                    let stale = settle(conflicts, &mut outcomes, &mut partitions);
+                let written = finish(task).await?;
+                let stale = settle(written, &mut outcomes, &mut states);
+                if !stale.is_empty() {
                     self.revalidate(
                         start,
                         slice,
                         &targets,
                         &stale,
-                        &mut partitions,
+                        &mut states,
                         &mut outcomes,
                         &mut pending,
                     )
                     .await?;
                 }
-                // Everything before this slice is stored now: keep only this slice's
-                // partitions (its readings are not written yet), so memory holds two slices'
-                // histories whatever the batch. A later row of another subscriber reads its
-                // partition again, from the store, complete.
+                // Everything before this slice is stored now: keep only this slice's meters
+                // (its readings are not written yet), so memory holds two slices' meters
+                // whatever the batch. A later row of another meter reads it again.
                 let current: HashSet<&str> = targets
                     .iter()
                     .flatten()
-                    .map(|t| t.subscriber_id.as_str())
+                    .map(|t| t.meter_id.as_str())
                     .collect();
-                partitions.retain(|subscriber, _| current.contains(subscriber.as_str()));
+                states.retain(|meter_id, _| current.contains(meter_id.as_str()));
             }
             if write && !pending.is_empty() {
-                supersede(&mut pending, &mut partitions, self.db.namespace());
-                in_flight = Some(tokio::spawn(self.writer.clone().write(pending)));
+                let meters = self
+                    .meter_writes(pending, &states, &mut estimate_months)
+                    .await?;
+                in_flight = Some(tokio::spawn(self.writer.clone().write(meters)));
             }
         }
         if let Some(task) = in_flight {
-            let conflicts = finish(task).await?;
-            settle(conflicts, &mut outcomes, &mut partitions);
+            let written = finish(task).await?;
+            settle(written, &mut outcomes, &mut states);
         }
         Ok(outcomes)
     }
 
-    /// Validates again the rows of this slice that belong to `stale` subscribers, whose
-    /// partitions changed under the previous slice's writes: they are read again, and the rows'
+    /// Validates again the rows of this slice that belong to `stale` meters, whose stored
+    /// readings changed under the previous slice's writes: they are read again, and the rows'
     /// earlier outcomes and pending writes replaced.
     #[expect(
         clippy::too_many_arguments,
@@ -263,26 +272,24 @@ impl Intake {
         slice: &[IntakeRow],
         targets: &[Result<Target, Refusal>],
         stale: &HashSet<String>,
-        partitions: &mut HashMap<String, Partition>,
+        states: &mut HashMap<String, MeterState>,
         outcomes: &mut [RowOutcome],
         pending: &mut Vec<Pending>,
     ) -> Result<(), StoreError> {
         let affected = |target: &Result<Target, Refusal>| {
-            target
-                .as_ref()
-                .is_ok_and(|t| stale.contains(&t.subscriber_id))
+            target.as_ref().is_ok_and(|t| stale.contains(&t.meter_id))
         };
         if !targets.iter().any(affected) {
             return Ok(());
         }
-        pending.retain(|p| !stale.contains(&p.subscriber_id));
-        let subscribers = stale.iter().map(String::as_str);
-        load_partitions(&self.db, partitions, subscribers).await?;
+        pending.retain(|p| !stale.contains(&p.record.meter_id));
+        load_meters(&self.db, states, targets.iter().flatten()).await?;
         let mut redone = Vec::new();
         for (offset, (row, target)) in slice.iter().zip(targets).enumerate() {
             if affected(target) {
-                outcomes[start + offset] =
-                    self.row(partitions, target, start + offset, row, &mut redone);
+                outcomes[start + offset] = self
+                    .row(states, target, start + offset, row, &mut redone)
+                    .await?;
             }
         }
         pending.extend(redone);
@@ -290,153 +297,199 @@ impl Intake {
         Ok(())
     }
 
-    /// Validates one row against its meter's history; an accepted reading joins the history
-    /// (so later rows of the same meter see it) and the pending writes.
-    fn row(
+    /// Validates one row against its meter's history; an accepted reading joins the meter's
+    /// tail in memory (so later rows of the same meter see it) and the pending writes.
+    async fn row(
         &self,
-        partitions: &mut HashMap<String, Partition>,
+        states: &mut HashMap<String, MeterState>,
         target: &Result<Target, Refusal>,
         n: usize,
         row: &IntakeRow,
         pending: &mut Vec<Pending>,
-    ) -> RowOutcome {
+    ) -> Result<RowOutcome, StoreError> {
         let target = match target {
             Ok(target) => target,
-            Err(refusal) => return RowOutcome::Refused(refusal.clone()),
+            Err(refusal) => return Ok(RowOutcome::Refused(refusal.clone())),
         };
-        let partition = partitions.entry(target.subscriber_id.clone()).or_default();
-        let meter = match &target.meter_id {
-            Some(id) => partition.meters.iter().find(|(m, _)| m.id == *id),
-            None => {
-                let active: Vec<_> = partition
-                    .meters
-                    .iter()
-                    .filter(|(m, _)| m.status == MeterStatus::Active)
-                    .collect();
-                match active.len() {
-                    0 => return RowOutcome::Refused(Refusal::NoActiveMeter),
-                    1 => active.first().copied(),
-                    meters => return RowOutcome::Refused(Refusal::AmbiguousAccount { meters }),
-                }
-            }
+        let Some(state) = states.get_mut(&target.meter_id) else {
+            return Ok(RowOutcome::Refused(Refusal::UnknownSerial));
         };
-        let Some((meter, _)) = meter else {
-            return RowOutcome::Refused(Refusal::UnknownSerial);
-        };
-        let history = partition.readings.entry(meter.id.clone()).or_default();
-        let domain: Vec<Reading> = history.iter().map(ReadingRecord::reading).collect();
+        let policy = self.thresholds.policy(state.meter.kind);
+        if !state.tail.decides(row.date, policy.average_months) {
+            load_history(&self.db, state).await?;
+        }
         let new = Reading {
             date: row.date,
             values: row.values.clone(),
             source: self.writer.source,
         };
-        match validate(
-            &meter.spec(),
-            &domain,
-            &new,
-            self.today,
-            &self.thresholds.policy(meter.kind),
-        ) {
-            Err(rejection) => RowOutcome::Refused(Refusal::Rejected(rejection)),
-            Ok(Outcome::Unchanged) => RowOutcome::Unchanged {
-                meter_id: meter.id.clone(),
-            },
-            Ok(Outcome::Accepted { advance, flags }) => {
-                let record = ReadingRecord {
+        let meter = &state.meter;
+        Ok(
+            match validate(
+                &meter.spec(),
+                &state.tail.readings(),
+                &new,
+                self.today,
+                &policy,
+            ) {
+                Err(rejection) => RowOutcome::Refused(Refusal::Rejected(rejection)),
+                Ok(Outcome::Unchanged) => RowOutcome::Unchanged {
                     meter_id: meter.id.clone(),
-                    date: row.date,
-                    values: new.values,
-                    source: self.writer.source,
-                    version_no: 1,
-                    advance,
-                    flags: flags.clone(),
-                    entered_by: format!("import:{}", self.writer.batch_id),
-                    entered_at: self.writer.services.clock.now(),
-                };
-                let at = history.partition_point(|r| r.date < row.date);
-                history.insert(at, record.clone());
-                pending.push(Pending {
-                    row: n,
-                    subscriber_id: target.subscriber_id.clone(),
-                    record,
-                    extra: Vec::new(),
-                });
-                RowOutcome::Stored {
-                    meter_id: meter.id.clone(),
-                    flags,
+                },
+                Ok(Outcome::Accepted { advance, flags }) => {
+                    let record = ReadingRecord {
+                        meter_id: meter.id.clone(),
+                        date: row.date,
+                        values: new.values,
+                        source: self.writer.source,
+                        version_no: 1,
+                        advance,
+                        flags: flags.clone(),
+                        entered_by: format!("import:{}", self.writer.batch_id),
+                        entered_at: self.writer.services.clock.now(),
+                    };
+                    let meter_id = meter.id.clone();
+                    state.tail.insert(&record);
+                    pending.push(Pending {
+                        row: n,
+                        subscriber_id: target.subscriber_id.clone(),
+                        record,
+                        extra: Vec::new(),
+                    });
+                    RowOutcome::Stored { meter_id, flags }
                 }
+            },
+        )
+    }
+
+    /// Groups `pending` by meter with each meter's tail as it will be stored, and adds to each
+    /// reading the supersession of the estimates it covers (read for the months that have
+    /// any estimates at all).
+    async fn meter_writes(
+        &self,
+        mut pending: Vec<Pending>,
+        states: &HashMap<String, MeterState>,
+        estimate_months: &mut EstimateMonths,
+    ) -> Result<Vec<MeterWrites>, StoreError> {
+        let ns = self.db.namespace();
+        let mut wanted: Vec<(usize, Key)> = Vec::new();
+        for (at, p) in pending.iter().enumerate() {
+            let Some(state) = states.get(&p.record.meter_id) else {
+                continue;
+            };
+            if p.record.source == ReadingSource::Estimated
+                || !state.meter.spec().verified_on(p.record.date)
+            {
+                continue;
+            }
+            let after = state
+                .tail
+                .previous_real(p.record.date)
+                .map_or(state.meter.installed_on, |r| r.date());
+            let mut month = crm_domain::period::BillingMonth::of(after).next();
+            let last = crm_domain::period::BillingMonth::of(p.record.date);
+            while month <= last {
+                let code = month.to_string();
+                if estimate_months.any(&self.db, &code).await? {
+                    let key = keys::estimate(ns, &p.subscriber_id, &p.record.meter_id, &code);
+                    wanted.push((at, key));
+                }
+                month = month.next();
             }
         }
+        if !wanted.is_empty() {
+            let keys: Vec<Key> = wanted.iter().map(|(_, k)| k.clone()).collect();
+            let mut found = resolve::estimates(&self.db, keys).await?;
+            let mut by_reading: HashMap<usize, Vec<_>> = HashMap::new();
+            for (at, key) in wanted {
+                // An estimate goes to the first reading that covers it.
+                if let Some(estimate) = found.remove(&key) {
+                    by_reading.entry(at).or_default().push(estimate);
+                }
+            }
+            for (at, estimates) in by_reading {
+                let p = &mut pending[at];
+                let Some(state) = states.get(&p.record.meter_id) else {
+                    continue;
+                };
+                p.extra = supersession_writes_with(
+                    ns,
+                    &state.meter,
+                    &state.tail.records(&state.meter.id),
+                    &p.record,
+                    estimates,
+                    p.record.entered_at,
+                );
+            }
+        }
+        let mut meters: Vec<MeterWrites> = Vec::new();
+        let mut at_meter: HashMap<String, usize> = HashMap::new();
+        for p in pending {
+            let meter_id = p.record.meter_id.clone();
+            if let Some(at) = at_meter.get(&meter_id) {
+                meters[*at].readings.push(p);
+                continue;
+            }
+            let Some(state) = states.get(&meter_id) else {
+                continue;
+            };
+            let average_months = self.thresholds.policy(state.meter.kind).average_months;
+            at_meter.insert(meter_id.clone(), meters.len());
+            meters.push(MeterWrites {
+                meter_id,
+                readings: vec![p],
+                tail: state.tail.trimmed(average_months),
+                read_version: state.tail_version,
+            });
+        }
+        Ok(meters)
     }
 }
 
-async fn finish(task: WriteTask) -> Result<Vec<Conflict>, StoreError> {
+/// Which months have any estimates in the tenant (the month's estimates listing, GSI1), asked
+/// once per month and intake call: most readings cover a month nobody estimated, and then
+/// their estimates are not read at all.
+#[derive(Default)]
+struct EstimateMonths(HashMap<String, bool>);
+
+impl EstimateMonths {
+    async fn any(&mut self, db: &ScopedDb, month: &str) -> Result<bool, StoreError> {
+        if let Some(any) = self.0.get(month) {
+            return Ok(*any);
+        }
+        let query = Query::new(
+            Index::Gsi1,
+            keys::estimates_of_month_partition(db.namespace(), month),
+        )
+        .limit(1);
+        let any = !db.query_json(query, None).await?.items.is_empty();
+        self.0.insert(month.to_owned(), any);
+        Ok(any)
+    }
+}
+
+async fn finish(task: WriteTask) -> Result<Written, StoreError> {
     task.await
         .map_err(|e| StoreError::Backend(format!("intake write: {e}")))?
 }
 
-/// Puts the conflicts' outcomes in place and forgets the partitions they touched (they changed
-/// under us); returns those subscribers.
+/// Puts what the writes did in place: the new tail versions, the outcomes of rows entered one
+/// by one; forgets the meters whose stored readings changed under us and returns them.
 fn settle(
-    conflicts: Vec<Conflict>,
+    written: Written,
     outcomes: &mut [RowOutcome],
-    partitions: &mut HashMap<String, Partition>,
+    states: &mut HashMap<String, MeterState>,
 ) -> HashSet<String> {
-    let mut stale = HashSet::new();
-    for conflict in conflicts {
-        outcomes[conflict.row] = conflict.outcome;
-        partitions.remove(&conflict.subscriber_id);
-        stale.insert(conflict.subscriber_id);
-    }
-    stale
-}
-
-/// Adds to each pending reading the supersession of the estimates it covers, and marks those
-/// estimates superseded in memory, so a later reading of the same call does not supersede them
-/// again.
-fn supersede(
-    pending: &mut [Pending],
-    partitions: &mut HashMap<String, Partition>,
-    ns: &crate::keys::Namespace,
-) {
-    for p in pending {
-        let Some(partition) = partitions.get_mut(&p.subscriber_id) else {
-            continue;
-        };
-        let Some((meter, _)) = partition
-            .meters
-            .iter()
-            .find(|(m, _)| m.id == p.record.meter_id)
-        else {
-            continue;
-        };
-        let Some(estimates) = partition.estimates.get_mut(&meter.id) else {
-            continue;
-        };
-        let history = partition
-            .readings
-            .get(&meter.id)
-            .map_or(&[][..], Vec::as_slice);
-        p.extra = supersession_writes_with(
-            ns,
-            meter,
-            history,
-            &p.record,
-            estimates.clone(),
-            p.record.entered_at,
-        );
-        for write in &p.extra {
-            let Write::Put(put) = write else { continue };
-            let Ok(superseded) = EstimateRecord::from_item(&put.item) else {
-                continue;
-            };
-            if let Some((estimate, version)) = estimates
-                .iter_mut()
-                .find(|(e, _)| e.month == superseded.month)
-            {
-                *estimate = superseded;
-                *version += 1;
-            }
+    for (meter_id, version) in written.versions {
+        if let Some(state) = states.get_mut(&meter_id) {
+            state.tail_version = Some(version);
         }
     }
+    for (row, outcome) in written.outcomes {
+        outcomes[row] = outcome;
+    }
+    for meter_id in &written.stale {
+        states.remove(meter_id);
+    }
+    written.stale
 }

@@ -1,34 +1,39 @@
 //! The reads of a slice of rows: which meter each row names (batch gets of the serial and
-//! account-number sentinels) and the partitions of the subscribers they belong to (one range
-//! query each). Spread over a few tasks: the reads are independent, the embedded store has
-//! several reader connections, and on DynamoDB each call is a network round trip.
+//! account-number sentinels; an account's meters with one query), the meters themselves with
+//! their reading tails (one batch get of both), a meter's whole history only when its tail
+//! cannot decide a row, and the estimates a reading may supersede. Spread over a few tasks:
+//! the reads are independent, the embedded store has several reader connections, and on
+//! DynamoDB each call is a network round trip.
 
 use std::collections::HashMap;
 use std::future::Future;
 
 use super::{IntakeRow, MeterRef, Refusal};
 use crate::keys;
-use crate::meters::records::{EstimateRecord, MeterRecord, ReadingRecord, subscriber_meters};
-use crate::store::{Key, MAX_BATCH_GET, ScopedDb, StoreError};
+use crate::meters::records::{
+    EstimateRecord, MeterRecord, MeterStatus, ReadingRecord, readings_between,
+};
+use crate::meters::registry;
+use crate::meters::tail::ReadingTail;
+use crate::store::{JsonItem, Key, MAX_BATCH_GET, ScopedDb, StoreError};
 
 /// Tasks reading at once.
 const PARALLEL_READS: usize = 4;
 
-/// Where a row's reading goes once its meter reference is resolved. An account number names the
-/// subscriber only; the meter is then its only active one.
+/// The meter a row's reading goes to.
 #[derive(Clone, Debug)]
 pub(super) struct Target {
     pub subscriber_id: String,
-    pub meter_id: Option<String>,
+    pub meter_id: String,
 }
 
-/// A subscriber partition as read: its meters (with versions) and their readings by date.
-#[derive(Default)]
-pub(super) struct Partition {
-    pub meters: Vec<(MeterRecord, u64)>,
-    pub readings: HashMap<String, Vec<ReadingRecord>>,
-    /// By meter: what a new reading may supersede.
-    pub estimates: HashMap<String, Vec<(EstimateRecord, u64)>>,
+/// A meter as the intake works on it: its record, and its reading tail with the rows accepted
+/// in this call added (never trimmed in memory, so what decided a row keeps deciding).
+pub(super) struct MeterState {
+    pub meter: MeterRecord,
+    pub tail: ReadingTail,
+    /// The stored tail's version, what its next write is conditioned on (`None`: none yet).
+    pub tail_version: Option<u64>,
 }
 
 /// The target of each row, in order.
@@ -38,49 +43,163 @@ pub(super) async fn targets(
 ) -> Result<Vec<Result<Target, Refusal>>, StoreError> {
     let serials = sentinels(db, rows, Sentinel::Serial).await?;
     let accounts = sentinels(db, rows, Sentinel::Account).await?;
+    let mut subscribers: Vec<String> = accounts.values().map(|s| s.subscriber_id.clone()).collect();
+    subscribers.sort_unstable();
+    subscribers.dedup();
+    let active = spread(db, subscribers, |db, group: Vec<String>| async move {
+        let mut found = Vec::with_capacity(group.len());
+        for subscriber_id in group {
+            let meters = registry::of_subscriber(&db, &subscriber_id).await?;
+            let active: Vec<String> = meters
+                .into_iter()
+                .filter(|m| m.status == MeterStatus::Active)
+                .map(|m| m.id)
+                .collect();
+            found.push((subscriber_id, active));
+        }
+        Ok(found)
+    })
+    .await?;
+    let active: HashMap<String, Vec<String>> = active.into_iter().collect();
     Ok(rows
         .iter()
         .map(|row| match &row.meter {
-            MeterRef::Serial(serial) => serials
-                .get(serial.trim())
-                .cloned()
-                .ok_or(Refusal::UnknownSerial),
-            MeterRef::Account(number) => accounts
-                .get(number.trim())
-                .cloned()
-                .ok_or(Refusal::UnknownAccount),
+            MeterRef::Serial(serial) => match serials.get(serial.trim()) {
+                Some(Found {
+                    subscriber_id,
+                    meter_id: Some(meter_id),
+                }) => Ok(Target {
+                    subscriber_id: subscriber_id.clone(),
+                    meter_id: meter_id.clone(),
+                }),
+                _ => Err(Refusal::UnknownSerial),
+            },
+            MeterRef::Account(number) => {
+                let found = accounts
+                    .get(number.trim())
+                    .ok_or(Refusal::UnknownAccount)?;
+                let meters = active.get(&found.subscriber_id).map_or(&[][..], Vec::as_slice);
+                match meters {
+                    [] => Err(Refusal::NoActiveMeter),
+                    [meter_id] => Ok(Target {
+                        subscriber_id: found.subscriber_id.clone(),
+                        meter_id: meter_id.clone(),
+                    }),
+                    many => Err(Refusal::AmbiguousAccount { meters: many.len() }),
+                }
+            }
         })
         .collect())
 }
 
-/// Reads the partitions of `subscribers` that `partitions` does not hold yet.
-pub(super) async fn load_partitions(
+/// Reads the meters of `targets` that `states` does not hold yet, with their tails. A meter
+/// whose item is gone (its sentinel outlived it) stays absent.
+pub(super) async fn load_meters<'a>(
     db: &ScopedDb,
-    partitions: &mut HashMap<String, Partition>,
-    subscribers: impl Iterator<Item = &str>,
+    states: &mut HashMap<String, MeterState>,
+    targets: impl Iterator<Item = &'a Target>,
 ) -> Result<(), StoreError> {
-    let mut wanted: Vec<String> = subscribers
-        .filter(|s| !partitions.contains_key(*s))
-        .map(str::to_owned)
+    let mut wanted: Vec<(String, String)> = targets
+        .filter(|t| !states.contains_key(&t.meter_id))
+        .map(|t| (t.subscriber_id.clone(), t.meter_id.clone()))
         .collect();
     wanted.sort_unstable();
     wanted.dedup();
-    let read = spread(db, wanted, |db, group: Vec<String>| async move {
+    let read = spread(db, wanted, |db, group: Vec<(String, String)>| async move {
+        let ns = db.namespace().clone();
         let mut read = Vec::with_capacity(group.len());
-        for subscriber_id in group {
-            let partition = partition(&db, &subscriber_id).await?;
-            read.push((subscriber_id, partition));
+        for chunk in group.chunks(MAX_BATCH_GET / 2) {
+            let keys: Vec<Key> = chunk
+                .iter()
+                .flat_map(|(subscriber_id, meter_id)| {
+                    [
+                        keys::meter(&ns, subscriber_id, meter_id),
+                        keys::meter_tail(&ns, meter_id),
+                    ]
+                })
+                .collect();
+            let mut items: HashMap<Key, JsonItem> = db
+                .batch_get_json(&keys)
+                .await?
+                .into_iter()
+                .map(|item| (item.key.clone(), item))
+                .collect();
+            for pair in keys.chunks(2) {
+                let [meter_key, tail_key] = pair else { continue };
+                let Some(meter) = items.remove(meter_key) else {
+                    continue;
+                };
+                let meter: MeterRecord = meter.decode().map_err(|e| {
+                    StoreError::Backend(format!("unreadable {meter_key:?}: {e}"))
+                })?;
+                let (tail, tail_version) = match items.remove(tail_key) {
+                    Some(item) => (ReadingTail::from_json(&item)?, Some(item.version)),
+                    None => (ReadingTail::default(), None),
+                };
+                read.push((
+                    meter.id.clone(),
+                    MeterState {
+                        meter,
+                        tail,
+                        tail_version,
+                    },
+                ));
+            }
         }
         Ok(read)
     })
     .await?;
-    partitions.extend(read);
+    states.extend(read);
     Ok(())
 }
 
+/// Replaces the tail of `state` by the meter's whole history (with the rows accepted in this
+/// call that its tail holds), so it decides any date.
+pub(super) async fn load_history(db: &ScopedDb, state: &mut MeterState) -> Result<(), StoreError> {
+    let (Some(first), Some(latest)) = (state.tail.first, state.tail.latest) else {
+        return Ok(());
+    };
+    let mut history: Vec<ReadingRecord> = readings_between(
+        db,
+        &state.meter.subscriber_id,
+        Some(&state.meter.id),
+        first,
+        latest,
+    )
+    .await?;
+    history.retain(|r| r.meter_id == state.meter.id);
+    let mut whole = ReadingTail::whole(&history);
+    for entry in &state.tail.recent {
+        whole.insert(&entry.record(&state.meter.id));
+    }
+    state.tail = whole;
+    Ok(())
+}
+
+/// The estimates stored under `keys` (estimate keys), each with its version.
+pub(super) async fn estimates(
+    db: &ScopedDb,
+    keys: Vec<Key>,
+) -> Result<HashMap<Key, (EstimateRecord, u64)>, StoreError> {
+    let found = spread(db, keys, |db, group: Vec<Key>| async move {
+        let mut found = Vec::new();
+        for chunk in group.chunks(MAX_BATCH_GET) {
+            for item in db.batch_get_json(chunk).await? {
+                let estimate: EstimateRecord = item.decode().map_err(|e| {
+                    StoreError::Backend(format!("unreadable {:?}: {e}", item.key))
+                })?;
+                found.push((item.key, (estimate, item.version)));
+            }
+        }
+        Ok(found)
+    })
+    .await?;
+    Ok(found.into_iter().collect())
+}
+
 /// What a serial-number or account-number sentinel says (other fields are not read).
-#[derive(serde::Deserialize)]
-struct SentinelBody {
+#[derive(Clone, serde::Deserialize)]
+struct Found {
     subscriber_id: String,
     #[serde(default)]
     meter_id: Option<String>,
@@ -97,7 +216,7 @@ async fn sentinels(
     db: &ScopedDb,
     rows: &[IntakeRow],
     kind: Sentinel,
-) -> Result<HashMap<String, Target>, StoreError> {
+) -> Result<HashMap<String, Found>, StoreError> {
     let mut wanted: Vec<String> =
         rows.iter()
             .filter_map(|r| match (&r.meter, kind) {
@@ -127,21 +246,9 @@ async fn sentinels(
                     continue;
                 };
                 // A sentinel that does not name what it should is treated as absent.
-                let Ok(body) = item.decode::<SentinelBody>() else {
-                    continue;
-                };
-                let meter_id = match kind {
-                    Sentinel::Serial => match body.meter_id {
-                        Some(id) => Some(id),
-                        None => continue,
-                    },
-                    Sentinel::Account => None,
-                };
-                let target = Target {
-                    subscriber_id: body.subscriber_id,
-                    meter_id,
-                };
-                found.push(((*name).clone(), target));
+                if let Ok(body) = item.decode::<Found>() {
+                    found.push(((*name).clone(), body));
+                }
             }
         }
         Ok(found)
@@ -171,29 +278,4 @@ where
         results.extend(part);
     }
     Ok(results)
-}
-
-/// A subscriber's meters, current readings and estimates (one range query, see
-/// `subscriber_meters`), grouped by meter.
-async fn partition(db: &ScopedDb, subscriber_id: &str) -> Result<Partition, StoreError> {
-    let found = subscriber_meters(db, subscriber_id).await?;
-    let mut partition = Partition {
-        meters: found.meters,
-        ..Partition::default()
-    };
-    for reading in found.readings {
-        partition
-            .readings
-            .entry(reading.meter_id.clone())
-            .or_default()
-            .push(reading);
-    }
-    for (estimate, version) in found.estimates {
-        partition
-            .estimates
-            .entry(estimate.meter_id.clone())
-            .or_default()
-            .push((estimate, version));
-    }
-    Ok(partition)
 }

@@ -1,16 +1,26 @@
-//! The writes of a slice: accepted readings in transactions as large as the store allows (one
-//! audit record each), every reading on "must not exist", with the supersession of estimates
-//! they bring. Runs as its own task while the next slice is read and validated.
+//! The writes of a slice: per meter, its accepted readings (each "must not exist"), the
+//! supersession of estimates they bring and its reading tail rewritten over the version read,
+//! packed into transactions as large as the store allows, with one audit record each. Runs as
+//! its own task while the next slice is read and validated.
+//!
+//! A meter whose writes fail (someone stored a reading of it, or changed its tail, meanwhile)
+//! is taken out of the transaction, which is written again without it, and its rows go through
+//! the single-reading path (`readings::enter_in`) against the history as it now stands, so the
+//! outcome is what entering them one by one gives.
 
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
 use crm_domain::meter::{ReadingSource, Rejection};
 use serde_json::json;
 
-use super::Refusal;
-use super::RowOutcome;
+use super::{Refusal, RowOutcome};
 use crate::Services;
 use crate::audit::{Audit, Change};
 use crate::keys;
 use crate::meters::records::{ReadingRecord, reading_body};
+use crate::meters::tail::{ReadingTail, version_after_put};
+use crate::meters::{MeterError, Thresholds, readings, registry};
 use crate::store::{Condition, Item, Put, ScopedDb, StoreError, Write};
 
 /// An accepted reading waiting to be written.
@@ -23,12 +33,32 @@ pub(super) struct Pending {
     pub extra: Vec<Write>,
 }
 
-/// A reading someone else stored meanwhile (its condition failed): what the row's outcome is
-/// after all.
-pub(super) struct Conflict {
-    pub row: usize,
-    pub subscriber_id: String,
-    pub outcome: RowOutcome,
+/// One meter's writes of a slice: written together or not at all.
+pub(super) struct MeterWrites {
+    pub meter_id: String,
+    pub readings: Vec<Pending>,
+    /// The tail after these readings, trimmed as stored.
+    pub tail: ReadingTail,
+    /// The tail's version as read (`None`: none was stored).
+    pub read_version: Option<u64>,
+}
+
+impl MeterWrites {
+    fn len(&self) -> usize {
+        self.readings.iter().map(|p| 1 + p.extra.len()).sum::<usize>() + 1
+    }
+}
+
+/// What a slice's writing did besides storing its readings.
+#[derive(Default)]
+pub(super) struct Written {
+    /// Rows whose outcome changed: their meter's writes failed and they were entered one by
+    /// one.
+    pub outcomes: Vec<(usize, RowOutcome)>,
+    /// Meters whose stored readings differ from what the intake holds in memory.
+    pub stale: HashSet<String>,
+    /// The tail version of each meter written.
+    pub versions: HashMap<String, u64>,
 }
 
 /// What writing needs, cloned into the writing task.
@@ -40,61 +70,83 @@ pub(super) struct Writer {
     pub source: ReadingSource,
     /// Names the batch in audit records.
     pub batch_id: String,
+    pub thresholds: Thresholds,
+    pub today: NaiveDate,
 }
 
 impl Writer {
-    /// Writes `pending` in transactions of up to the store's limit, each with one audit record.
-    /// A reading stored meanwhile by someone else comes back as a [`Conflict`]; the rest of its
-    /// transaction is written again without it.
-    pub async fn write(self, pending: Vec<Pending>) -> Result<Vec<Conflict>, StoreError> {
+    /// Writes `meters` in transactions of up to the store's limit, each with one audit record.
+    pub async fn write(self, meters: Vec<MeterWrites>) -> Result<Written, StoreError> {
         let limit = self.db.transaction_limit();
-        let mut conflicts = Vec::new();
-        let mut queue: Vec<Vec<Pending>> = Vec::new();
-        let mut rest = pending.into_iter().peekable();
-        while rest.peek().is_some() {
-            queue.push(rest.by_ref().take(limit - 1).collect());
-        }
-        while let Some(batch) = queue.pop() {
-            let extra: usize = batch.iter().map(|p| p.extra.len()).sum();
-            if batch.len() + 1 + extra > limit && batch.len() > 1 {
-                let mut batch = batch;
-                let half = batch.split_off(batch.len() / 2);
-                queue.push(batch);
-                queue.push(half);
+        let mut written = Written::default();
+        let mut failed: Vec<MeterWrites> = Vec::new();
+        let mut batch: Vec<MeterWrites> = Vec::new();
+        let mut size = 1;
+        let mut queue: Vec<Vec<MeterWrites>> = Vec::new();
+        for unit in meters {
+            if unit.len() + 1 > limit {
+                // More of one meter's readings than a transaction holds: one by one.
+                failed.push(unit);
                 continue;
             }
-            let mut writes = Vec::with_capacity(batch.len() + 1 + extra);
-            for p in &batch {
-                writes.push(Write::Put(Put {
-                    item: Item::new(
-                        keys::reading(
-                            self.db.namespace(),
-                            &p.subscriber_id,
-                            &p.record.meter_id,
-                            p.record.date,
+            if size + unit.len() > limit {
+                queue.push(std::mem::take(&mut batch));
+                size = 1;
+            }
+            size += unit.len();
+            batch.push(unit);
+        }
+        if !batch.is_empty() {
+            queue.push(batch);
+        }
+        while let Some(batch) = queue.pop() {
+            let mut writes = Vec::new();
+            let mut owner = Vec::new();
+            for (at, unit) in batch.iter().enumerate() {
+                for p in &unit.readings {
+                    writes.push(Write::Put(Put {
+                        item: Item::new(
+                            keys::reading(
+                                self.db.namespace(),
+                                &p.subscriber_id,
+                                &unit.meter_id,
+                                p.record.date,
+                            ),
+                            reading_body(&p.record),
                         ),
-                        reading_body(&p.record),
-                    ),
-                    condition: Condition::MustNotExist,
-                }));
+                        condition: Condition::MustNotExist,
+                    }));
+                    owner.push(at);
+                    for extra in &p.extra {
+                        writes.push(extra.clone());
+                        owner.push(at);
+                    }
+                }
+                writes.push(
+                    unit.tail
+                        .put(self.db.namespace(), &unit.meter_id, unit.read_version),
+                );
+                owner.push(at);
             }
             writes.push(self.audit_write(&batch));
-            writes.extend(batch.iter().flat_map(|p| p.extra.iter().cloned()));
             match self.db.transact(writes).await {
-                Ok(()) => {}
-                Err(StoreError::TransactionCancelled { failed })
-                    if failed.iter().any(|at| *at < batch.len()) =>
+                Ok(()) => {
+                    for unit in batch {
+                        written
+                            .versions
+                            .insert(unit.meter_id, version_after_put(unit.read_version));
+                    }
+                }
+                Err(StoreError::TransactionCancelled { failed: positions })
+                    if positions.iter().all(|at| *at < owner.len()) && !positions.is_empty() =>
                 {
+                    let bad: HashSet<usize> = positions.iter().map(|at| owner[*at]).collect();
                     let mut retry = Vec::new();
-                    for (at, p) in batch.into_iter().enumerate() {
-                        if failed.contains(&at) {
-                            conflicts.push(Conflict {
-                                row: p.row,
-                                outcome: self.stored_meanwhile(&p).await?,
-                                subscriber_id: p.subscriber_id,
-                            });
+                    for (at, unit) in batch.into_iter().enumerate() {
+                        if bad.contains(&at) {
+                            failed.push(unit);
                         } else {
-                            retry.push(p);
+                            retry.push(unit);
                         }
                     }
                     if !retry.is_empty() {
@@ -104,14 +156,71 @@ impl Writer {
                 Err(e) => return Err(e),
             }
         }
-        Ok(conflicts)
+        for unit in failed {
+            written.stale.insert(unit.meter_id.clone());
+            for p in unit.readings {
+                let outcome = self.one_by_one(&unit.meter_id, &p.record).await?;
+                written.outcomes.push((p.row, outcome));
+            }
+        }
+        Ok(written)
     }
 
-    fn audit_write(&self, batch: &[Pending]) -> Write {
-        let first = batch.first().map_or(0, |p| p.row) + 1;
-        let last = batch.last().map_or(0, |p| p.row) + 1;
+    /// Enters one reading as a person would: validated against the history as stored now.
+    async fn one_by_one(
+        &self,
+        meter_id: &str,
+        record: &ReadingRecord,
+    ) -> Result<RowOutcome, StoreError> {
+        for _ in 0..3 {
+            let Some(view) = registry::view(&self.db, meter_id).await? else {
+                return Ok(RowOutcome::Refused(Refusal::UnknownSerial));
+            };
+            let entered = readings::enter_in(
+                &self.services,
+                &self.db,
+                &self.audit,
+                &view,
+                &self.thresholds,
+                self.today,
+                record.date,
+                record.values.clone(),
+                self.source,
+            )
+            .await;
+            return Ok(match entered {
+                Ok(readings::Entered::Stored(stored)) => RowOutcome::Stored {
+                    meter_id: meter_id.to_owned(),
+                    flags: stored.flags,
+                },
+                Ok(readings::Entered::Unchanged(_)) => RowOutcome::Unchanged {
+                    meter_id: meter_id.to_owned(),
+                },
+                Err(MeterError::Rejected(rejection)) => {
+                    RowOutcome::Refused(Refusal::Rejected(rejection))
+                }
+                Err(MeterError::NotFound) => RowOutcome::Refused(Refusal::UnknownSerial),
+                Err(MeterError::VersionMismatch) => continue,
+                Err(MeterError::Store(e)) => return Err(e),
+                Err(other) => {
+                    return Err(StoreError::Backend(format!("intake reading: {other}")));
+                }
+            });
+        }
+        // Changed under us three times running: report it rather than guess.
+        Ok(RowOutcome::Refused(Refusal::Rejected(
+            Rejection::DuplicateDifferent {
+                existing: Vec::new(),
+            },
+        )))
+    }
+
+    fn audit_write(&self, batch: &[MeterWrites]) -> Write {
+        let rows = batch.iter().flat_map(|u| u.readings.iter().map(|p| p.row));
+        let first = rows.clone().min().unwrap_or(0) + 1;
+        let last = rows.clone().max().unwrap_or(0) + 1;
         let after = json!({
-            "readings": batch.len(),
+            "readings": rows.count(),
             "source": self.source,
             "rows": format!("{first}..{last}"),
         });
@@ -129,32 +238,5 @@ impl Writer {
                 },
             )
             .1
-    }
-
-    async fn stored_meanwhile(&self, p: &Pending) -> Result<RowOutcome, StoreError> {
-        let key = keys::reading(
-            self.db.namespace(),
-            &p.subscriber_id,
-            &p.record.meter_id,
-            p.record.date,
-        );
-        let current = self
-            .db
-            .get(&key)
-            .await?
-            .map(|item| ReadingRecord::from_item(&item))
-            .transpose()?;
-        Ok(match current {
-            Some(c) if c.values == p.record.values => RowOutcome::Unchanged {
-                meter_id: p.record.meter_id.clone(),
-            },
-            Some(c) => RowOutcome::Refused(Refusal::Rejected(Rejection::DuplicateDifferent {
-                existing: c.values,
-            })),
-            // Written and gone again meanwhile: report it as refused rather than guess.
-            None => RowOutcome::Refused(Refusal::Rejected(Rejection::DuplicateDifferent {
-                existing: Vec::new(),
-            })),
-        })
     }
 }
