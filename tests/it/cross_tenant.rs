@@ -207,8 +207,10 @@ async fn victim_meter(
             crm_app::keys::reading(&ns, subscriber_id, &meter.id, reading.date),
             crm_app::meters::records::reading_body(&reading),
         )),
-        put(crm_app::meters::tail::ReadingTail::whole(std::slice::from_ref(&reading))
-            .item(&ns, &meter.id)),
+        put(
+            crm_app::meters::tail::ReadingTail::whole(std::slice::from_ref(&reading))
+                .item(&ns, &meter.id),
+        ),
     ])
     .await
     .expect("meter");

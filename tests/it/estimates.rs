@@ -13,11 +13,11 @@ use crm_app::keys::{self, Namespace};
 use crm_app::meters::consumption::{Basis, consumption_for_period};
 use crm_app::meters::estimates::supersession_writes;
 use crm_app::meters::estimation::{self, MonthRun};
-use crm_app::meters::tail::ReadingTail;
 use crm_app::meters::records::{
     EstimateMethod, EstimateRecord, MeterRecord, MeterStatus, ReadingRecord, reading_body,
     subscriber_meters,
 };
+use crm_app::meters::tail::ReadingTail;
 use crm_app::queue::QueueName;
 use crm_app::store::{Condition, Item, Put, ScopedDb, Write};
 use crm_domain::TenantId;
@@ -374,7 +374,11 @@ async fn a_real_reading_supersedes_the_estimates_and_records_the_difference() {
     assert_eq!(writes.len(), 3, "August, September and October");
     let mut all = writes.clone();
     all.push(reading_put(&db, &m, &new));
-    all.push(tail_put(&db, &m, &[history.clone(), vec![new.clone()]].concat()));
+    all.push(tail_put(
+        &db,
+        &m,
+        &[history.clone(), vec![new.clone()]].concat(),
+    ));
     db.transact(all)
         .await
         .expect("reading with its supersessions");
@@ -491,7 +495,11 @@ async fn after_a_gap_the_reading_month_is_charged_only_its_own_share() {
         .unwrap();
     assert_eq!(writes.len(), 1);
     writes.push(reading_put(&db, &m, &new));
-    writes.push(tail_put(&db, &m, &[history.clone(), vec![new.clone()]].concat()));
+    writes.push(tail_put(
+        &db,
+        &m,
+        &[history.clone(), vec![new.clone()]].concat(),
+    ));
     db.transact(writes).await.unwrap();
     let aug = only(&estimates(&db, &sub).await, "2025-08");
     let real_august = dec("5") + aug.superseded.unwrap().difference[0];

@@ -116,8 +116,7 @@ async fn assert_tails_match_history(m: &Meters, found: &SubscriberMeters, meters
     let ids: Vec<&str> = meters.iter().map(String::as_str).collect();
     let tails = tails(&db, &ids).await.unwrap();
     for meter in meters {
-        let history: Vec<ReadingRecord> =
-            found.readings_of(meter).into_iter().cloned().collect();
+        let history: Vec<ReadingRecord> = found.readings_of(meter).into_iter().cloned().collect();
         let (tail, _) = tails.get(meter).expect("a meter with readings has a tail");
         assert_eq!(*tail, ReadingTail::of(&history, 6), "tail of {meter}");
         assert!(tail.from.is_some(), "years of daily readings are trimmed");

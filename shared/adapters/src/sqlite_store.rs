@@ -447,7 +447,12 @@ impl SqliteStore {
     }
 
     /// The version of the live item at `key`, if any.
-    fn live_version(&self, conn: &Connection, key: &Key, now: i64) -> Result<Option<u64>, StoreError> {
+    fn live_version(
+        &self,
+        conn: &Connection,
+        key: &Key,
+        now: i64,
+    ) -> Result<Option<u64>, StoreError> {
         let mut stmt = conn
             .prepare_cached(&self.sql.select_version)
             .map_err(sql_error)?;
@@ -456,9 +461,11 @@ impl SqliteStore {
             .optional()
             .map_err(sql_error)?;
         match found {
-            Some((version, expires_at)) if expires_at.is_none_or(|at| at > now) => u64::try_from(version)
-                .map(Some)
-                .map_err(|_| StoreError::Backend("version out of range".into())),
+            Some((version, expires_at)) if expires_at.is_none_or(|at| at > now) => {
+                u64::try_from(version)
+                    .map(Some)
+                    .map_err(|_| StoreError::Backend("version out of range".into()))
+            }
             _ => Ok(None),
         }
     }
@@ -516,14 +523,18 @@ impl Store for SqliteStore {
         let now = self.now();
         let mut seen = std::collections::HashSet::with_capacity(keys.len());
         let conn = self.reader();
+        // One read transaction for all the keys: outside one, every lookup takes and releases
+        // the WAL's shared locks itself (system calls), which cost more than the lookup.
+        let tx = conn.unchecked_transaction().map_err(sql_error)?;
         let mut items = Vec::with_capacity(keys.len());
         for key in keys {
             if seen.insert(key)
-                && let Some(item) = self.live_json_item(&conn, key, now)?
+                && let Some(item) = self.live_json_item(&tx, key, now)?
             {
                 items.push(item);
             }
         }
+        tx.commit().map_err(sql_error)?;
         Ok(items)
     }
 

@@ -60,11 +60,7 @@ pub fn meter_verification_sort(due: NaiveDate, meter_id: &str) -> String {
 /// The partition of a subscriber's readings dated in one month (`YYYY-MM` of `date`): the
 /// current readings and their earlier versions.
 pub fn readings_partition(namespace: &Namespace, subscriber_id: &str, date: NaiveDate) -> String {
-    namespace.pk(&[
-        "READINGS",
-        &date.format("%Y-%m").to_string(),
-        subscriber_id,
-    ])
+    namespace.pk(&["READINGS", &date.format("%Y-%m").to_string(), subscriber_id])
 }
 
 /// The current version of a meter's reading on one date.

@@ -272,7 +272,10 @@ pub async fn tails(
             .collect();
         for item in db.batch_get_json(&keys).await? {
             if let Some(at) = keys.iter().position(|k| *k == item.key) {
-                found.insert(chunk[at].to_owned(), (ReadingTail::from_json(&item)?, item.version));
+                found.insert(
+                    chunk[at].to_owned(),
+                    (ReadingTail::from_json(&item)?, item.version),
+                );
             }
         }
     }
@@ -289,7 +292,10 @@ pub async fn readings_between(
     first: NaiveDate,
     latest: NaiveDate,
 ) -> Result<Vec<ReadingRecord>, StoreError> {
-    let prefix = meter_id.map_or_else(|| keys::READING_SORT_PREFIX.to_owned(), keys::readings_prefix);
+    let prefix = meter_id.map_or_else(
+        || keys::READING_SORT_PREFIX.to_owned(),
+        keys::readings_prefix,
+    );
     let mut readings = Vec::new();
     let mut month = first.with_day(1).unwrap_or(first);
     while month <= latest {

@@ -8,9 +8,9 @@ use crm_domain::meter::{Outcome, Reading, ReadingSource, validate};
 
 use super::input::{MeterInput, parse_values};
 use super::readings::reading_item;
-use super::tail::ReadingTail;
 use super::records::{MeterRecord, MeterStatus, ReadingRecord};
 use super::registry::{self, audit_write, check_removal_date, create_writes, new_record};
+use super::tail::ReadingTail;
 use super::{MeterError, Thresholds};
 use crate::Services;
 use crate::audit::Audit;

@@ -95,7 +95,10 @@ impl ReadingTail {
     /// Adds `record` (replacing a reading of the same date), keeping everything.
     pub fn insert(&mut self, record: &ReadingRecord) {
         let entry = TailReading(record.date, record.values.clone(), record.source);
-        match self.recent.binary_search_by_key(&record.date, TailReading::date) {
+        match self
+            .recent
+            .binary_search_by_key(&record.date, TailReading::date)
+        {
             Ok(at) => self.recent[at] = entry,
             Err(at) => self.recent.insert(at, entry),
         }
@@ -241,7 +244,11 @@ mod tests {
         tail.trim(6);
         assert_eq!(tail, ReadingTail::of(&monthly(24), 6));
         tail.insert(&record("2025-12-20", 999));
-        let corrected = tail.recent.iter().find(|r| r.date() == d("2025-12-20")).unwrap();
+        let corrected = tail
+            .recent
+            .iter()
+            .find(|r| r.date() == d("2025-12-20"))
+            .unwrap();
         assert_eq!(corrected.1, vec![Decimal::from(999)]);
         assert_eq!(tail.latest, Some(d("2025-12-20")));
     }

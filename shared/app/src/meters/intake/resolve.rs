@@ -75,10 +75,10 @@ pub(super) async fn targets(
                 _ => Err(Refusal::UnknownSerial),
             },
             MeterRef::Account(number) => {
-                let found = accounts
-                    .get(number.trim())
-                    .ok_or(Refusal::UnknownAccount)?;
-                let meters = active.get(&found.subscriber_id).map_or(&[][..], Vec::as_slice);
+                let found = accounts.get(number.trim()).ok_or(Refusal::UnknownAccount)?;
+                let meters = active
+                    .get(&found.subscriber_id)
+                    .map_or(&[][..], Vec::as_slice);
                 match meters {
                     [] => Err(Refusal::NoActiveMeter),
                     [meter_id] => Ok(Target {
@@ -125,13 +125,15 @@ pub(super) async fn load_meters<'a>(
                 .map(|item| (item.key.clone(), item))
                 .collect();
             for pair in keys.chunks(2) {
-                let [meter_key, tail_key] = pair else { continue };
+                let [meter_key, tail_key] = pair else {
+                    continue;
+                };
                 let Some(meter) = items.remove(meter_key) else {
                     continue;
                 };
-                let meter: MeterRecord = meter.decode().map_err(|e| {
-                    StoreError::Backend(format!("unreadable {meter_key:?}: {e}"))
-                })?;
+                let meter: MeterRecord = meter
+                    .decode()
+                    .map_err(|e| StoreError::Backend(format!("unreadable {meter_key:?}: {e}")))?;
                 let (tail, tail_version) = match items.remove(tail_key) {
                     Some(item) => (ReadingTail::from_json(&item)?, Some(item.version)),
                     None => (ReadingTail::default(), None),
@@ -185,9 +187,9 @@ pub(super) async fn estimates(
         let mut found = Vec::new();
         for chunk in group.chunks(MAX_BATCH_GET) {
             for item in db.batch_get_json(chunk).await? {
-                let estimate: EstimateRecord = item.decode().map_err(|e| {
-                    StoreError::Backend(format!("unreadable {:?}: {e}", item.key))
-                })?;
+                let estimate: EstimateRecord = item
+                    .decode()
+                    .map_err(|e| StoreError::Backend(format!("unreadable {:?}: {e}", item.key)))?;
                 found.push((item.key, (estimate, item.version)));
             }
         }

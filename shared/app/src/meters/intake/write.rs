@@ -45,7 +45,11 @@ pub(super) struct MeterWrites {
 
 impl MeterWrites {
     fn len(&self) -> usize {
-        self.readings.iter().map(|p| 1 + p.extra.len()).sum::<usize>() + 1
+        self.readings
+            .iter()
+            .map(|p| 1 + p.extra.len())
+            .sum::<usize>()
+            + 1
     }
 }
 
