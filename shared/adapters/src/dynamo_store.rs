@@ -861,7 +861,7 @@ impl Clauses {
 fn full_item_update(item: &Item, version: Version, expr: &mut Expr) -> String {
     let mut clauses = Clauses::default();
     let body = expr.name(TABLE.body);
-    let body_value = expr.value(AttributeValue::M(body_attributes(&item.body)));
+    let body_value = expr.value(AttributeValue::M(body_attributes(&item.body_map())));
     clauses.set.push(format!("{body} = {body_value}"));
     clauses.set_version(version, expr);
     for (index, key) in item.index_keys.iter() {
@@ -1028,7 +1028,7 @@ fn item_attributes(item: &Item) -> Attributes {
     }
     attributes.insert(
         TABLE.body.into(),
-        AttributeValue::M(body_attributes(&item.body)),
+        AttributeValue::M(body_attributes(&item.body_map())),
     );
     attributes
 }
@@ -1083,6 +1083,7 @@ fn item_from_attributes(attributes: &Attributes) -> Result<Item, StoreError> {
         version,
         expires_at,
         body,
+        body_json: None,
     })
 }
 

@@ -61,6 +61,9 @@ struct Statements {
     upsert: String,
     /// Stores an item unless one is there: a put that must not exist, in one statement.
     insert_new: String,
+    /// Replaces a live item's columns in place if it is at version ?(n + 1) (?(n + 2) = now): a
+    /// put over a version read, in one statement (the key columns are not set again).
+    update_at_version: String,
     delete: String,
     /// A page of the live items whose partition key lies in [?1, ?2), from the start.
     prefix_first: String,
@@ -91,6 +94,25 @@ impl Statements {
             insert_new: format!(
                 "INSERT INTO items ({columns}) VALUES ({placeholders}) ON CONFLICT DO NOTHING"
             ),
+            update_at_version: {
+                let sets: Vec<String> = names
+                    .iter()
+                    .enumerate()
+                    .skip(2)
+                    .map(|(at, name)| format!("{name} = ?{}", at + 1))
+                    .collect();
+                format!(
+                    "UPDATE items SET {sets} WHERE {pk} = ?1 AND {sk} = ?2 AND {version} = ?{read} \
+                     AND ({ttl} IS NULL OR {ttl} > ?{now})",
+                    sets = sets.join(", "),
+                    pk = TABLE.pk,
+                    sk = TABLE.sk,
+                    version = TABLE.version,
+                    ttl = TABLE.ttl,
+                    read = names.len() + 1,
+                    now = names.len() + 2,
+                )
+            },
             delete: format!(
                 "DELETE FROM items WHERE {pk} = ?1 AND {sk} = ?2",
                 pk = TABLE.pk,
@@ -338,8 +360,19 @@ impl SqliteStore {
         item: &Item,
         version: u64,
     ) -> Result<usize, StoreError> {
-        let body = serde_json::to_string(&item.body)
-            .map_err(|e| StoreError::Invalid(format!("body is not serialisable: {e}")))?;
+        self.run_item_statement_with(conn, sql, item, version, &[])
+    }
+
+    /// [`Self::run_item_statement`] with `extra` parameters bound after the columns.
+    fn run_item_statement_with(
+        &self,
+        conn: &Connection,
+        sql: &str,
+        item: &Item,
+        version: u64,
+        extra: &[i64],
+    ) -> Result<usize, StoreError> {
+        let body = item.body_text()?;
         let version = i64::try_from(version)
             .map_err(|_| StoreError::Backend("version out of range".into()))?;
         let mut values: Vec<Option<&str>> = vec![Some(&item.key.pk), Some(&item.key.sk)];
@@ -356,8 +389,12 @@ impl SqliteStore {
         stmt.raw_bind_parameter(next, version).map_err(sql_error)?;
         stmt.raw_bind_parameter(next + 1, item.expires_at)
             .map_err(sql_error)?;
-        stmt.raw_bind_parameter(next + 2, &body)
+        stmt.raw_bind_parameter(next + 2, body.as_ref())
             .map_err(sql_error)?;
+        for (offset, value) in extra.iter().enumerate() {
+            stmt.raw_bind_parameter(next + 3 + offset, value)
+                .map_err(sql_error)?;
+        }
         stmt.raw_execute().map_err(sql_error)
     }
 
@@ -417,6 +454,24 @@ impl SqliteStore {
                 // A taken key may hold an expired item, which counts as absent: the exact pass
                 // decides that case.
                 if !self.insert_new(tx, item)? {
+                    return Ok(false);
+                }
+                continue;
+            }
+            if let Write::Put(Put {
+                item,
+                condition: Condition::VersionEquals(read),
+            }) = write
+            {
+                // Over a version read: one update in place, which changes no row unless the
+                // live item is at that version.
+                let next = read
+                    .checked_add(1)
+                    .ok_or_else(|| StoreError::Backend("version overflow".into()))?;
+                let read = i64::try_from(*read)
+                    .map_err(|_| StoreError::Backend("version out of range".into()))?;
+                let sql = &self.sql.update_at_version;
+                if self.run_item_statement_with(tx, sql, item, next, &[read, now])? != 1 {
                     return Ok(false);
                 }
                 continue;
@@ -790,6 +845,7 @@ fn parse_body(item: JsonItem) -> Result<Item, StoreError> {
         version: item.version,
         expires_at: item.expires_at,
         body,
+        body_json: None,
     })
 }
 

@@ -6,7 +6,7 @@
 //! whatever the meters' history, and a meter's history is read month by month between the
 //! dates its reading tail ([`meter_tail`]) names.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use super::{Namespace, escape, subscriber_partition};
 use crate::store::Key;
@@ -60,17 +60,18 @@ pub fn meter_verification_sort(due: NaiveDate, meter_id: &str) -> String {
 /// The partition of a subscriber's readings dated in one month (`YYYY-MM` of `date`): the
 /// current readings and their earlier versions.
 pub fn readings_partition(namespace: &Namespace, subscriber_id: &str, date: NaiveDate) -> String {
-    namespace.pk(&["READINGS", &date.format("%Y-%m").to_string(), subscriber_id])
+    // Written out by hand: `format("%Y-%m")` parses its pattern on every call, and bulk
+    // intake builds a key per reading.
+    let month = format!("{:04}-{:02}", date.year(), date.month());
+    namespace.pk(&["READINGS", &month, subscriber_id])
 }
 
 /// The current version of a meter's reading on one date.
 pub fn reading(namespace: &Namespace, subscriber_id: &str, meter_id: &str, date: NaiveDate) -> Key {
     Key::new(
         readings_partition(namespace, subscriber_id, date),
-        format!(
-            "{READING_SORT_PREFIX}{meter_id}#{}",
-            date.format("%Y-%m-%d")
-        ),
+        // `NaiveDate`'s `Display` is `yyyy-mm-dd`, written without parsing a pattern.
+        format!("{READING_SORT_PREFIX}{meter_id}#{date}"),
     )
 }
 

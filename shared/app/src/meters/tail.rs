@@ -163,13 +163,10 @@ impl ReadingTail {
             .map_err(|e| StoreError::Backend(format!("unreadable {:?}: {e}", item.key)))
     }
 
-    /// The tail's item for `meter_id`.
+    /// The tail's item for `meter_id` (its body serialised once, straight to text).
     pub fn item(&self, namespace: &Namespace, meter_id: &str) -> Item {
-        let body = match serde_json::to_value(self) {
-            Ok(serde_json::Value::Object(map)) => map,
-            _ => Body::new(),
-        };
-        Item::new(keys::meter_tail(namespace, meter_id), body)
+        let key = keys::meter_tail(namespace, meter_id);
+        Item::serialised(key.clone(), self).unwrap_or_else(|_| Item::new(key, Body::new()))
     }
 
     /// The write storing this tail for `meter_id`, over the version read (`None`: there was

@@ -77,13 +77,21 @@ pub struct Item {
     /// Unix seconds after which the item is treated as absent (DynamoDB TTL).
     pub expires_at: Option<i64>,
     pub body: Body,
+    /// The body already serialised as a JSON object, for items a bulk writer builds from a
+    /// record ([`Item::serialised`]); `body` is then empty and stores take this text as it is,
+    /// so the serialising happens where the item is built, not on the store's writer. Items
+    /// read from a store never carry it.
+    pub body_json: Option<String>,
 }
 
 impl Item {
     /// The body as a record, read in place (no copy of the body first: bulk reads decode
     /// hundreds of thousands of items).
     pub fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        T::deserialize(&self.body)
+        match &self.body_json {
+            Some(json) => serde_json::from_str(json),
+            None => T::deserialize(&self.body),
+        }
     }
 
     pub fn new(key: Key, body: Body) -> Self {
@@ -93,6 +101,40 @@ impl Item {
             version: 0,
             expires_at: None,
             body,
+            body_json: None,
+        }
+    }
+
+    /// An item whose body is `record` serialised once, straight to text (see `body_json`).
+    /// `record` must serialise as a JSON object.
+    pub fn serialised<T: serde::Serialize>(key: Key, record: &T) -> Result<Self, StoreError> {
+        let json = serde_json::to_string(record)
+            .map_err(|e| StoreError::Invalid(format!("body is not serialisable: {e}")))?;
+        if !json.starts_with('{') {
+            return Err(StoreError::Invalid("a body must be a JSON object".into()));
+        }
+        Ok(Self {
+            body_json: Some(json),
+            ..Self::new(key, Body::new())
+        })
+    }
+
+    /// The body as a map, parsed from `body_json` when the item carries text (which
+    /// [`Item::serialised`] made from a record, so it is an object).
+    pub fn body_map(&self) -> std::borrow::Cow<'_, Body> {
+        match &self.body_json {
+            Some(json) => std::borrow::Cow::Owned(serde_json::from_str(json).unwrap_or_default()),
+            None => std::borrow::Cow::Borrowed(&self.body),
+        }
+    }
+
+    /// The body as JSON text.
+    pub fn body_text(&self) -> Result<std::borrow::Cow<'_, str>, StoreError> {
+        match &self.body_json {
+            Some(json) => Ok(std::borrow::Cow::Borrowed(json)),
+            None => serde_json::to_string(&self.body)
+                .map(std::borrow::Cow::Owned)
+                .map_err(|e| StoreError::Invalid(format!("body is not serialisable: {e}"))),
         }
     }
 

@@ -422,27 +422,33 @@ impl Intake {
                 );
             }
         }
-        let mut meters: Vec<MeterWrites> = Vec::new();
+        let mut meters: Vec<(String, Vec<Pending>, &MeterState)> = Vec::new();
         let mut at_meter: HashMap<String, usize> = HashMap::new();
         for p in pending {
             let meter_id = p.record.meter_id.clone();
             if let Some(at) = at_meter.get(&meter_id) {
-                meters[*at].readings.push(p);
+                meters[*at].1.push(p);
                 continue;
             }
             let Some(state) = states.get(&meter_id) else {
                 continue;
             };
-            let average_months = self.thresholds.policy(state.meter.kind).average_months;
             at_meter.insert(meter_id.clone(), meters.len());
-            meters.push(MeterWrites {
-                meter_id,
-                readings: vec![p],
-                tail: state.tail.trimmed(average_months),
-                read_version: state.tail_version,
-            });
+            meters.push((meter_id, vec![p], state));
         }
-        Ok(meters)
+        meters
+            .into_iter()
+            .map(|(meter_id, readings, state)| {
+                let average_months = self.thresholds.policy(state.meter.kind).average_months;
+                MeterWrites::new(
+                    ns,
+                    meter_id,
+                    readings,
+                    &state.tail.trimmed(average_months),
+                    state.tail_version,
+                )
+            })
+            .collect()
     }
 }
 

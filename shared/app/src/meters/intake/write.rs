@@ -18,7 +18,8 @@ use super::{Refusal, RowOutcome};
 use crate::Services;
 use crate::audit::{Audit, Change};
 use crate::keys;
-use crate::meters::records::{ReadingRecord, reading_body};
+use crate::keys::Namespace;
+use crate::meters::records::ReadingRecord;
 use crate::meters::tail::{ReadingTail, version_after_put};
 use crate::meters::{MeterError, Thresholds, readings, registry};
 use crate::store::{Condition, Item, Put, ScopedDb, StoreError, Write};
@@ -33,23 +34,44 @@ pub(super) struct Pending {
     pub extra: Vec<Write>,
 }
 
-/// One meter's writes of a slice: written together or not at all.
+/// One meter's writes of a slice, written together or not at all; built (items serialised)
+/// before they reach the writing task, which then only runs the transaction.
 pub(super) struct MeterWrites {
     pub meter_id: String,
     pub readings: Vec<Pending>,
-    /// The tail after these readings, trimmed as stored.
-    pub tail: ReadingTail,
+    /// Each reading's put (`MustNotExist`) and the supersessions it brings, then the tail's
+    /// put over the version read.
+    pub writes: Vec<Write>,
     /// The tail's version as read (`None`: none was stored).
     pub read_version: Option<u64>,
 }
 
 impl MeterWrites {
-    fn len(&self) -> usize {
-        self.readings
-            .iter()
-            .map(|p| 1 + p.extra.len())
-            .sum::<usize>()
-            + 1
+    /// The writes of `readings` of one meter, with `tail` (after them, trimmed as stored)
+    /// over `read_version`.
+    pub fn new(
+        namespace: &Namespace,
+        meter_id: String,
+        readings: Vec<Pending>,
+        tail: &ReadingTail,
+        read_version: Option<u64>,
+    ) -> Result<Self, StoreError> {
+        let mut writes = Vec::with_capacity(readings.len() + 1);
+        for p in &readings {
+            let key = keys::reading(namespace, &p.subscriber_id, &meter_id, p.record.date);
+            writes.push(Write::Put(Put {
+                item: Item::serialised(key, &p.record)?,
+                condition: Condition::MustNotExist,
+            }));
+            writes.extend(p.extra.iter().cloned());
+        }
+        writes.push(tail.put(namespace, &meter_id, read_version));
+        Ok(Self {
+            meter_id,
+            readings,
+            writes,
+            read_version,
+        })
     }
 }
 
@@ -88,16 +110,16 @@ impl Writer {
         let mut size = 1;
         let mut queue: Vec<Vec<MeterWrites>> = Vec::new();
         for unit in meters {
-            if unit.len() + 1 > limit {
+            if unit.writes.len() + 1 > limit {
                 // More of one meter's readings than a transaction holds: one by one.
                 failed.push(unit);
                 continue;
             }
-            if size + unit.len() > limit {
+            if size + unit.writes.len() > limit {
                 queue.push(std::mem::take(&mut batch));
                 size = 1;
             }
-            size += unit.len();
+            size += unit.writes.len();
             batch.push(unit);
         }
         if !batch.is_empty() {
@@ -107,30 +129,8 @@ impl Writer {
             let mut writes = Vec::new();
             let mut owner = Vec::new();
             for (at, unit) in batch.iter().enumerate() {
-                for p in &unit.readings {
-                    writes.push(Write::Put(Put {
-                        item: Item::new(
-                            keys::reading(
-                                self.db.namespace(),
-                                &p.subscriber_id,
-                                &unit.meter_id,
-                                p.record.date,
-                            ),
-                            reading_body(&p.record),
-                        ),
-                        condition: Condition::MustNotExist,
-                    }));
-                    owner.push(at);
-                    for extra in &p.extra {
-                        writes.push(extra.clone());
-                        owner.push(at);
-                    }
-                }
-                writes.push(
-                    unit.tail
-                        .put(self.db.namespace(), &unit.meter_id, unit.read_version),
-                );
-                owner.push(at);
+                writes.extend(unit.writes.iter().cloned());
+                owner.extend(std::iter::repeat_n(at, unit.writes.len()));
             }
             writes.push(self.audit_write(&batch));
             match self.db.transact(writes).await {
