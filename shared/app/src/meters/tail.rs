@@ -11,7 +11,6 @@
 
 use chrono::{Duration, NaiveDate};
 use crm_domain::meter::{Reading, ReadingSource};
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::records::ReadingRecord;
@@ -30,41 +29,49 @@ pub struct ReadingTail {
     /// Every current reading dated on or after this day is in `recent`; `None`: all of them.
     #[serde(default)]
     pub from: Option<NaiveDate>,
-    /// Oldest first.
-    pub recent: Vec<TailReading>,
+    /// Oldest first, as the domain validates against them (no copy per reading validated);
+    /// stored as `[date, values, source]` arrays, to stay small.
+    #[serde(with = "compact")]
+    pub recent: Vec<Reading>,
 }
 
-/// A reading as the tail keeps it: a JSON array `[date, values, source]`, to stay small.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TailReading(pub NaiveDate, pub Vec<Decimal>, pub ReadingSource);
+/// `[date, values, source]` for each reading.
+mod compact {
+    use chrono::NaiveDate;
+    use crm_domain::meter::{Reading, ReadingSource};
+    use rust_decimal::Decimal;
+    use serde::{Deserialize, Deserializer, Serializer};
 
-impl TailReading {
-    pub fn date(&self) -> NaiveDate {
-        self.0
+    pub fn serialize<S: Serializer>(readings: &[Reading], to: S) -> Result<S::Ok, S::Error> {
+        to.collect_seq(readings.iter().map(|r| (r.date, &r.values, r.source)))
     }
 
-    pub fn reading(&self) -> Reading {
-        Reading {
-            date: self.0,
-            values: self.1.clone(),
-            source: self.2,
-        }
+    pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<Vec<Reading>, D::Error> {
+        let arrays: Vec<(NaiveDate, Vec<Decimal>, ReadingSource)> = Vec::deserialize(from)?;
+        Ok(arrays
+            .into_iter()
+            .map(|(date, values, source)| Reading {
+                date,
+                values,
+                source,
+            })
+            .collect())
     }
+}
 
-    /// The reading as a record of `meter_id` with what the tail keeps (date, values, source);
-    /// what supersession of estimates reads.
-    pub fn record(&self, meter_id: &str) -> ReadingRecord {
-        ReadingRecord {
-            meter_id: meter_id.to_owned(),
-            date: self.0,
-            values: self.1.clone(),
-            source: self.2,
-            version_no: 1,
-            advance: Vec::new(),
-            flags: Vec::new(),
-            entered_by: String::new(),
-            entered_at: chrono::DateTime::default(),
-        }
+/// `reading` as a record of `meter_id` with what a tail keeps (date, values, source): what the
+/// supersession of estimates reads.
+pub fn record_of(reading: &Reading, meter_id: &str) -> ReadingRecord {
+    ReadingRecord {
+        meter_id: meter_id.to_owned(),
+        date: reading.date,
+        values: reading.values.clone(),
+        source: reading.source,
+        version_no: 1,
+        advance: Vec::new(),
+        flags: Vec::new(),
+        entered_by: String::new(),
+        entered_at: chrono::DateTime::default(),
     }
 }
 
@@ -79,14 +86,11 @@ impl ReadingTail {
 
     /// A tail holding every reading of `history` (any order): what decides any date.
     pub fn whole(history: &[ReadingRecord]) -> Self {
-        let mut recent: Vec<TailReading> = history
-            .iter()
-            .map(|r| TailReading(r.date, r.values.clone(), r.source))
-            .collect();
-        recent.sort_by_key(TailReading::date);
+        let mut recent: Vec<Reading> = history.iter().map(ReadingRecord::reading).collect();
+        recent.sort_by_key(|r| r.date);
         ReadingTail {
-            first: recent.first().map(TailReading::date),
-            latest: recent.last().map(TailReading::date),
+            first: recent.first().map(|r| r.date),
+            latest: recent.last().map(|r| r.date),
             from: None,
             recent,
         }
@@ -94,11 +98,8 @@ impl ReadingTail {
 
     /// Adds `record` (replacing a reading of the same date), keeping everything.
     pub fn insert(&mut self, record: &ReadingRecord) {
-        let entry = TailReading(record.date, record.values.clone(), record.source);
-        match self
-            .recent
-            .binary_search_by_key(&record.date, TailReading::date)
-        {
+        let entry = record.reading();
+        match self.recent.binary_search_by_key(&record.date, |r| r.date) {
             Ok(at) => self.recent[at] = entry,
             Err(at) => self.recent.insert(at, entry),
         }
@@ -111,8 +112,8 @@ impl ReadingTail {
     pub fn trim(&mut self, average_months: u32) {
         let Some(latest) = self.latest else { return };
         let keep_from = latest - Duration::days(i64::from(average_months) * 30 + SLACK_DAYS);
-        if self.recent.first().is_some_and(|r| r.date() < keep_from) {
-            self.recent.retain(|r| r.date() >= keep_from);
+        if self.recent.first().is_some_and(|r| r.date < keep_from) {
+            self.recent.retain(|r| r.date >= keep_from);
             self.from = Some(self.from.map_or(keep_from, |f| f.max(keep_from)));
         }
     }
@@ -125,10 +126,10 @@ impl ReadingTail {
     }
 
     /// The latest reading before `date` that is not an estimate, if the tail holds it.
-    pub fn previous_real(&self, date: NaiveDate) -> Option<&TailReading> {
+    pub fn previous_real(&self, date: NaiveDate) -> Option<&Reading> {
         self.recent
             .iter()
-            .rfind(|r| r.date() < date && r.2 != ReadingSource::Estimated)
+            .rfind(|r| r.date < date && r.source != ReadingSource::Estimated)
     }
 
     /// Whether the tail holds every reading that validating a reading of `date` reads: the
@@ -136,21 +137,16 @@ impl ReadingTail {
     /// the average window before it, one of the same date and the later ones.
     pub fn decides(&self, date: NaiveDate, average_months: u32) -> bool {
         let Some(from) = self.from else { return true };
-        let Some(previous) = self.recent.iter().rfind(|r| r.date() < date) else {
+        let Some(previous) = self.recent.iter().rfind(|r| r.date < date) else {
             return false;
         };
-        previous.2 != ReadingSource::Estimated
-            && previous.date() - Duration::days(i64::from(average_months) * 30) >= from
+        previous.source != ReadingSource::Estimated
+            && previous.date - Duration::days(i64::from(average_months) * 30) >= from
     }
 
-    /// The readings the tail holds, oldest first, as the domain validates against them.
-    pub fn readings(&self) -> Vec<Reading> {
-        self.recent.iter().map(TailReading::reading).collect()
-    }
-
-    /// The readings the tail holds as records of `meter_id` (see [`TailReading::record`]).
+    /// The readings the tail holds as records of `meter_id` (see [`record_of`]).
     pub fn records(&self, meter_id: &str) -> Vec<ReadingRecord> {
-        self.recent.iter().map(|r| r.record(meter_id)).collect()
+        self.recent.iter().map(|r| record_of(r, meter_id)).collect()
     }
 
     pub fn from_json(item: &JsonItem) -> Result<Self, StoreError> {
@@ -186,6 +182,8 @@ pub fn version_after_put(read_version: Option<u64>) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use rust_decimal::Decimal;
+
     use super::*;
 
     fn d(s: &str) -> NaiveDate {
@@ -193,7 +191,12 @@ mod tests {
     }
 
     fn record(date: &str, value: u32) -> ReadingRecord {
-        TailReading(d(date), vec![Decimal::from(value)], ReadingSource::Import).record("m1")
+        let reading = Reading {
+            date: d(date),
+            values: vec![Decimal::from(value)],
+            source: ReadingSource::Import,
+        };
+        record_of(&reading, "m1")
     }
 
     fn monthly(months: u32) -> Vec<ReadingRecord> {
@@ -221,7 +224,7 @@ mod tests {
         let tail = ReadingTail::of(&monthly(36), 6);
         let from = tail.from.unwrap();
         assert_eq!(tail.first, Some(d("2024-01-20")));
-        assert!(tail.recent.iter().all(|r| r.date() >= from));
+        assert!(tail.recent.iter().all(|r| r.date >= from));
         assert!(tail.recent.len() < 12, "{}", tail.recent.len());
         // The next month, and a correction of the latest one, are decided by the tail.
         assert!(tail.decides(d("2027-01-20"), 6));
@@ -244,9 +247,9 @@ mod tests {
         let corrected = tail
             .recent
             .iter()
-            .find(|r| r.date() == d("2025-12-20"))
+            .find(|r| r.date == d("2025-12-20"))
             .unwrap();
-        assert_eq!(corrected.1, vec![Decimal::from(999)]);
+        assert_eq!(corrected.values, vec![Decimal::from(999)]);
         assert_eq!(tail.latest, Some(d("2025-12-20")));
     }
 
@@ -265,6 +268,10 @@ mod tests {
         let tail = ReadingTail::of(&monthly(12), 6);
         let json = serde_json::to_string(&tail).unwrap();
         assert!(json.len() < 400, "{json}");
+        assert!(
+            json.contains(r#"["2024-12-20",["110"],"import"]"#),
+            "{json}"
+        );
         let back: ReadingTail = serde_json::from_str(&json).unwrap();
         assert_eq!(back, tail);
     }

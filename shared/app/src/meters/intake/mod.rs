@@ -148,6 +148,8 @@ impl Summary {
 /// What a batch needs besides its rows; load once per file.
 pub struct Intake {
     db: ScopedDb,
+    /// `import:<batch>`, what each reading records as who entered it.
+    entered_by: String,
     writer: Writer,
     thresholds: Thresholds,
     today: NaiveDate,
@@ -182,6 +184,7 @@ impl Intake {
                 today,
             },
             db,
+            entered_by: format!("import:{batch_id}"),
             thresholds,
             today,
         })
@@ -325,13 +328,7 @@ impl Intake {
         };
         let meter = &state.meter;
         Ok(
-            match validate(
-                &meter.spec(),
-                &state.tail.readings(),
-                &new,
-                self.today,
-                &policy,
-            ) {
+            match validate(&state.spec, &state.tail.recent, &new, self.today, &policy) {
                 Err(rejection) => RowOutcome::Refused(Refusal::Rejected(rejection)),
                 Ok(Outcome::Unchanged) => RowOutcome::Unchanged {
                     meter_id: meter.id.clone(),
@@ -345,7 +342,7 @@ impl Intake {
                         version_no: 1,
                         advance,
                         flags: flags.clone(),
-                        entered_by: format!("import:{}", self.writer.batch_id),
+                        entered_by: self.entered_by.clone(),
                         entered_at: self.writer.services.clock.now(),
                     };
                     let meter_id = meter.id.clone();
@@ -377,15 +374,14 @@ impl Intake {
             let Some(state) = states.get(&p.record.meter_id) else {
                 continue;
             };
-            if p.record.source == ReadingSource::Estimated
-                || !state.meter.spec().verified_on(p.record.date)
+            if p.record.source == ReadingSource::Estimated || !state.spec.verified_on(p.record.date)
             {
                 continue;
             }
             let after = state
                 .tail
                 .previous_real(p.record.date)
-                .map_or(state.meter.installed_on, |r| r.date());
+                .map_or(state.meter.installed_on, |r| r.date);
             let mut month = crm_domain::period::BillingMonth::of(after).next();
             let last = crm_domain::period::BillingMonth::of(p.record.date);
             while month <= last {
@@ -436,19 +432,18 @@ impl Intake {
             at_meter.insert(meter_id.clone(), meters.len());
             meters.push((meter_id, vec![p], state));
         }
-        meters
+        Ok(meters
             .into_iter()
             .map(|(meter_id, readings, state)| {
                 let average_months = self.thresholds.policy(state.meter.kind).average_months;
-                MeterWrites::new(
-                    ns,
+                MeterWrites {
                     meter_id,
                     readings,
-                    &state.tail.trimmed(average_months),
-                    state.tail_version,
-                )
+                    tail: state.tail.trimmed(average_months),
+                    read_version: state.tail_version,
+                }
             })
-            .collect()
+            .collect())
     }
 }
 

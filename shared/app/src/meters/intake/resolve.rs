@@ -8,13 +8,15 @@
 use std::collections::HashMap;
 use std::future::Future;
 
+use crm_domain::meter::MeterSpec;
+
 use super::{IntakeRow, MeterRef, Refusal};
 use crate::keys;
 use crate::meters::records::{
     EstimateRecord, MeterRecord, MeterStatus, ReadingRecord, readings_between,
 };
 use crate::meters::registry;
-use crate::meters::tail::ReadingTail;
+use crate::meters::tail::{ReadingTail, record_of};
 use crate::store::{JsonItem, Key, MAX_BATCH_GET, ScopedDb, StoreError};
 
 /// Tasks reading at once.
@@ -31,6 +33,8 @@ pub(super) struct Target {
 /// in this call added (never trimmed in memory, so what decided a row keeps deciding).
 pub(super) struct MeterState {
     pub meter: MeterRecord,
+    /// `meter.spec()`, made once.
+    pub spec: MeterSpec,
     pub tail: ReadingTail,
     /// The stored tail's version, what its next write is conditioned on (`None`: none yet).
     pub tail_version: Option<u64>,
@@ -141,6 +145,7 @@ pub(super) async fn load_meters<'a>(
                 read.push((
                     meter.id.clone(),
                     MeterState {
+                        spec: meter.spec(),
                         meter,
                         tail,
                         tail_version,
@@ -172,7 +177,7 @@ pub(super) async fn load_history(db: &ScopedDb, state: &mut MeterState) -> Resul
     history.retain(|r| r.meter_id == state.meter.id);
     let mut whole = ReadingTail::whole(&history);
     for entry in &state.tail.recent {
-        whole.insert(&entry.record(&state.meter.id));
+        whole.insert(&record_of(entry, &state.meter.id));
     }
     state.tail = whole;
     Ok(())

@@ -34,44 +34,42 @@ pub(super) struct Pending {
     pub extra: Vec<Write>,
 }
 
-/// One meter's writes of a slice, written together or not at all; built (items serialised)
-/// before they reach the writing task, which then only runs the transaction.
+/// One meter's writes of a slice, written together or not at all. The pipeline hands them over
+/// as records; the items are built (bodies serialised) in the writing task, which has time to
+/// spare while the next slice is read.
 pub(super) struct MeterWrites {
     pub meter_id: String,
     pub readings: Vec<Pending>,
-    /// Each reading's put (`MustNotExist`) and the supersessions it brings, then the tail's
-    /// put over the version read.
-    pub writes: Vec<Write>,
+    /// The tail after these readings, trimmed as stored.
+    pub tail: ReadingTail,
     /// The tail's version as read (`None`: none was stored).
     pub read_version: Option<u64>,
 }
 
 impl MeterWrites {
-    /// The writes of `readings` of one meter, with `tail` (after them, trimmed as stored)
-    /// over `read_version`.
-    pub fn new(
-        namespace: &Namespace,
-        meter_id: String,
-        readings: Vec<Pending>,
-        tail: &ReadingTail,
-        read_version: Option<u64>,
-    ) -> Result<Self, StoreError> {
-        let mut writes = Vec::with_capacity(readings.len() + 1);
-        for p in &readings {
-            let key = keys::reading(namespace, &p.subscriber_id, &meter_id, p.record.date);
+    /// How many writes [`Self::writes`] makes.
+    fn len(&self) -> usize {
+        self.readings
+            .iter()
+            .map(|p| 1 + p.extra.len())
+            .sum::<usize>()
+            + 1
+    }
+
+    /// Each reading's put (`MustNotExist`) and the supersessions it brings, then the tail's put
+    /// over the version read.
+    fn writes(&self, namespace: &Namespace) -> Result<Vec<Write>, StoreError> {
+        let mut writes = Vec::with_capacity(self.len());
+        for p in &self.readings {
+            let key = keys::reading(namespace, &p.subscriber_id, &self.meter_id, p.record.date);
             writes.push(Write::Put(Put {
                 item: Item::serialised(key, &p.record)?,
                 condition: Condition::MustNotExist,
             }));
             writes.extend(p.extra.iter().cloned());
         }
-        writes.push(tail.put(namespace, &meter_id, read_version));
-        Ok(Self {
-            meter_id,
-            readings,
-            writes,
-            read_version,
-        })
+        writes.push(self.tail.put(namespace, &self.meter_id, self.read_version));
+        Ok(writes)
     }
 }
 
@@ -110,16 +108,16 @@ impl Writer {
         let mut size = 1;
         let mut queue: Vec<Vec<MeterWrites>> = Vec::new();
         for unit in meters {
-            if unit.writes.len() + 1 > limit {
+            if unit.len() + 1 > limit {
                 // More of one meter's readings than a transaction holds: one by one.
                 failed.push(unit);
                 continue;
             }
-            if size + unit.writes.len() > limit {
+            if size + unit.len() > limit {
                 queue.push(std::mem::take(&mut batch));
                 size = 1;
             }
-            size += unit.writes.len();
+            size += unit.len();
             batch.push(unit);
         }
         if !batch.is_empty() {
@@ -129,8 +127,9 @@ impl Writer {
             let mut writes = Vec::new();
             let mut owner = Vec::new();
             for (at, unit) in batch.iter().enumerate() {
-                writes.extend(unit.writes.iter().cloned());
-                owner.extend(std::iter::repeat_n(at, unit.writes.len()));
+                let mine = unit.writes(self.db.namespace())?;
+                owner.extend(std::iter::repeat_n(at, mine.len()));
+                writes.extend(mine);
             }
             writes.push(self.audit_write(&batch));
             match self.db.transact(writes).await {
