@@ -107,7 +107,7 @@ impl DynamoStore {
         for _ in 0..MAX_WRITE_ATTEMPTS {
             let built = build(write, &mode, now)?;
             let old = match self.send_one(built).await? {
-                Sent::Done(item) => return Ok(item),
+                Sent::Done(item) => return Ok(item.map(|item| *item)),
                 Sent::ConditionFailed(old) => old,
             };
             let old = self.confirm_old(write.key(), &mode, old).await?;
@@ -166,7 +166,9 @@ impl DynamoStore {
                         let attributes = out.attributes.ok_or_else(|| {
                             StoreError::Backend("update returned no attributes".into())
                         })?;
-                        Ok(Sent::Done(Some(item_from_attributes(&attributes)?)))
+                        Ok(Sent::Done(Some(Box::new(item_from_attributes(
+                            &attributes,
+                        )?))))
                     }
                     Err(SdkError::ServiceError(e)) => match e.into_err() {
                         UpdateItemError::ConditionalCheckFailedException(e) => {
@@ -487,7 +489,7 @@ impl Store for DynamoStore {
 /// Whether the single-write call finished or met a failed condition (with the item DynamoDB
 /// saw, when there was one).
 enum Sent {
-    Done(Option<Item>),
+    Done(Option<Box<Item>>),
     ConditionFailed(Option<Attributes>),
 }
 
