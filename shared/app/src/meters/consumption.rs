@@ -176,7 +176,8 @@ fn real_of_month(
 }
 
 /// The consumption of `meter_id` of `subscriber_id` for `month`, and the corrections recorded
-/// in it. One query of the subscriber's partition; `None` when there is no such meter.
+/// in it. The subscriber's meters and readings (`subscriber_meters`); `None` when there is no
+/// such meter.
 pub async fn consumption_for_period(
     db: &ScopedDb,
     subscriber_id: &str,

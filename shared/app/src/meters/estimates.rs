@@ -170,7 +170,7 @@ pub async fn supersession_writes(
 }
 
 /// [`supersession_writes`] with the meter's estimates already read (the batch intake reads
-/// them with the rest of the subscriber's partition).
+/// them by key, for the months a reading covers).
 pub fn supersession_writes_with(
     ns: &keys::Namespace,
     meter: &MeterRecord,

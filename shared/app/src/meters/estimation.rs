@@ -3,7 +3,7 @@
 //!
 //! Which meters: the tenant's metered services (kind listings, GSI1), who has each of them in
 //! the month (the service's links, GSI1), and each such subscriber's meters of that service
-//! (one query of the subscriber's partition). No scans.
+//! with their readings (`records::subscriber_meters`). No scans.
 //!
 //! The rule per meter ([`assess`]): a trusted reading dated in the month (or later) covers it;
 //! otherwise

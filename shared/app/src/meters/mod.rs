@@ -1,10 +1,11 @@
 //! Meters and readings of a tenant's subscribers.
 //!
-//! A meter and its readings live in the subscriber's partition (`keys/meters.rs`); a locator
-//! item finds a meter by id, a sentinel keeps serial numbers unique per tenant, and GSI1/GSI2
-//! list meters by status and by verification date. Every reading, from a form, the API or an
-//! import, goes through the domain's `validate`; a correction keeps the earlier version. Every
-//! change writes its audit record in the same transaction.
+//! A meter and its estimates live in the subscriber's partition, its readings in partitions by
+//! month with a reading tail per meter for validating the next one (`keys/meters.rs`, `tail`);
+//! a locator item finds a meter by id, a sentinel keeps serial numbers unique per tenant, and
+//! GSI1/GSI2 list meters by status and by verification date. Every reading, from a form, the
+//! API or an import, goes through the domain's `validate`; a correction keeps the earlier
+//! version. Every change writes its audit record in the same transaction.
 
 pub mod consumption;
 pub mod demo;

@@ -282,9 +282,13 @@ pub async fn tails(
     Ok(found)
 }
 
+/// Month partitions read at once by [`readings_between`]: on DynamoDB each is a round trip, and
+/// a meter card spans years.
+const MONTHS_AT_ONCE: usize = 8;
+
 /// A subscriber's current readings (of `meter_id` only, or of all its meters) dated in the
-/// months from `first`'s to `latest`'s: one query per month partition, oldest month first,
-/// within a month by meter, then date.
+/// months from `first`'s to `latest`'s: one query per month partition (a few at once), oldest
+/// month first, within a month by meter, then date.
 pub async fn readings_between(
     db: &ScopedDb,
     subscriber_id: &str,
@@ -292,29 +296,47 @@ pub async fn readings_between(
     first: NaiveDate,
     latest: NaiveDate,
 ) -> Result<Vec<ReadingRecord>, StoreError> {
+    use futures::{StreamExt as _, TryStreamExt as _};
+
     let prefix = meter_id.map_or_else(
         || keys::READING_SORT_PREFIX.to_owned(),
         keys::readings_prefix,
     );
-    let mut readings = Vec::new();
+    let mut months = Vec::new();
     let mut month = first.with_day(1).unwrap_or(first);
     while month <= latest {
-        let partition = keys::readings_partition(db.namespace(), subscriber_id, month);
-        let mut cursor = None;
-        loop {
-            let query = Query::new(Index::Table, partition.clone())
-                .sort(SortKey::BeginsWith(prefix.clone()))
-                .limit(1000);
-            let page = db.query_json(query, cursor.as_ref()).await?;
-            for item in &page.items {
-                readings.push(from_json(item)?);
-            }
-            match page.next {
-                Some(next) => cursor = Some(next),
-                None => break,
-            }
-        }
+        months.push(month);
         month = month + chrono::Months::new(1);
     }
-    Ok(readings)
+    let by_month: Vec<Vec<ReadingRecord>> = futures::stream::iter(months)
+        .map(|month| month_of_readings(db, subscriber_id, &prefix, month))
+        .buffered(MONTHS_AT_ONCE)
+        .try_collect()
+        .await?;
+    Ok(by_month.into_iter().flatten().collect())
+}
+
+/// The current readings under `prefix` in one month partition of a subscriber.
+async fn month_of_readings(
+    db: &ScopedDb,
+    subscriber_id: &str,
+    prefix: &str,
+    month: NaiveDate,
+) -> Result<Vec<ReadingRecord>, StoreError> {
+    let partition = keys::readings_partition(db.namespace(), subscriber_id, month);
+    let mut readings = Vec::new();
+    let mut cursor = None;
+    loop {
+        let query = Query::new(Index::Table, partition.clone())
+            .sort(SortKey::BeginsWith(prefix.to_owned()))
+            .limit(1000);
+        let page = db.query_json(query, cursor.as_ref()).await?;
+        for item in &page.items {
+            readings.push(from_json(item)?);
+        }
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => return Ok(readings),
+        }
+    }
 }
