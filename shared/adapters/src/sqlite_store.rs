@@ -467,7 +467,7 @@ impl SqliteStore {
         write: Write,
         current: Option<Item>,
     ) -> Result<Option<Item>, StoreError> {
-        let next_version = next_version(current.as_ref())?;
+        let next_version = next_version(current.as_ref().map(|item| item.version))?;
         match write {
             Write::Put(Put { mut item, .. }) => {
                 item.version = next_version;
@@ -521,9 +521,7 @@ impl SqliteStore {
             {
                 // Over a version read: one update in place, which changes no row unless the
                 // live item is at that version.
-                let next = read
-                    .checked_add(1)
-                    .ok_or_else(|| StoreError::Backend("version overflow".into()))?;
+                let next = next_version(Some(*read))?;
                 let read = i64::try_from(*read)
                     .map_err(|_| StoreError::Backend("version out of range".into()))?;
                 let sql = &self.sql.update_at_version;
@@ -539,12 +537,7 @@ impl SqliteStore {
                 if !condition.holds(current) {
                     return Ok(false);
                 }
-                let version = match current {
-                    None => 1,
-                    Some(v) => v
-                        .checked_add(1)
-                        .ok_or_else(|| StoreError::Backend("version overflow".into()))?,
-                };
+                let version = next_version(current)?;
                 self.run_item_statement(tx, &self.sql.upsert, item, version)?;
                 continue;
             }
@@ -825,11 +818,11 @@ fn condition_of(write: &Write) -> Condition {
     }
 }
 
-fn next_version(current: Option<&Item>) -> Result<u64, StoreError> {
+/// The version an item gets when written over `current` (its live version, if any).
+fn next_version(current: Option<u64>) -> Result<u64, StoreError> {
     match current {
         None => Ok(1),
-        Some(item) => item
-            .version
+        Some(version) => version
             .checked_add(1)
             .ok_or_else(|| StoreError::Backend("version overflow".into())),
     }

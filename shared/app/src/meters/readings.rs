@@ -164,12 +164,13 @@ pub(super) async fn enter_in(
         values,
         source,
     };
+    let policy = thresholds.policy(meter.kind);
     let outcome = validate(
         &meter.spec(),
         &domain_readings(&view.readings),
         &new,
         today,
-        &thresholds.policy(meter.kind),
+        &policy,
     )
     .map_err(MeterError::Rejected)?;
     let (advance, flags) = match outcome {
@@ -198,7 +199,6 @@ pub(super) async fn enter_in(
     let mut history = view.readings.clone();
     history.push(record.clone());
     history.sort_by_key(|r| r.date);
-    let average_months = thresholds.policy(meter.kind).average_months;
     let mut writes = vec![
         Write::Put(Put {
             item: reading_item(db, meter, &record),
@@ -210,7 +210,11 @@ pub(super) async fn enter_in(
             condition: Condition::VersionEquals(view.version),
         },
         audit_write(services, db, audit, "reading.create", meter, None, &record),
-        ReadingTail::of(&history, average_months).put(db.namespace(), &meter.id, view.tail_version),
+        ReadingTail::of(&history, policy.average_months).put(
+            db.namespace(),
+            &meter.id,
+            view.tail_version,
+        ),
     ];
     writes.extend(supersession_writes(db, meter, &history, &record, record.entered_at).await?);
     match db.transact(writes).await {
@@ -288,12 +292,13 @@ pub async fn correct(
         values,
         source: current.source,
     };
+    let policy = thresholds.policy(meter.kind);
     let outcome = validate(
         &meter.spec(),
         &domain_readings(&others),
         &new,
         today,
-        &thresholds.policy(meter.kind),
+        &policy,
     )
     .map_err(MeterError::Rejected)?;
     let Outcome::Accepted { advance, flags } = outcome else {
@@ -318,7 +323,7 @@ pub async fn correct(
     let mut history = others;
     history.push(record.clone());
     history.sort_by_key(|r| r.date);
-    let tail = ReadingTail::of(&history, thresholds.policy(meter.kind).average_months);
+    let tail = ReadingTail::of(&history, policy.average_months);
     let mut writes = vec![
         tail.put(db.namespace(), &meter.id, view.tail_version),
         Write::Put(Put {

@@ -150,9 +150,8 @@ pub struct Intake {
     db: ScopedDb,
     /// `import:<batch>`, what each reading records as who entered it.
     entered_by: String,
+    /// Also holds the tenant's thresholds and today's date, which validation reads too.
     writer: Writer,
-    thresholds: Thresholds,
-    today: NaiveDate,
 }
 
 /// Rows per step of the pipeline: one slice is written while the next is read and validated.
@@ -171,8 +170,6 @@ impl Intake {
         batch_id: &str,
     ) -> Result<Self, StoreError> {
         let db = services.db.tenant(tenant);
-        let thresholds = Thresholds::load(services, tenant).await?;
-        let today = subscribers::today(services, tenant).await;
         Ok(Self {
             writer: Writer {
                 services: services.clone(),
@@ -180,13 +177,11 @@ impl Intake {
                 audit: audit.clone(),
                 source,
                 batch_id: batch_id.to_owned(),
-                thresholds: thresholds.clone(),
-                today,
+                thresholds: Thresholds::load(services, tenant).await?,
+                today: subscribers::today(services, tenant).await,
             },
             db,
             entered_by: format!("import:{batch_id}"),
-            thresholds,
-            today,
         })
     }
 
@@ -317,7 +312,7 @@ impl Intake {
         let Some(state) = states.get_mut(&target.meter_id) else {
             return Ok(RowOutcome::Refused(Refusal::UnknownSerial));
         };
-        let policy = self.thresholds.policy(state.meter.kind);
+        let policy = self.writer.thresholds.policy(state.meter.kind);
         if !state.tail.decides(row.date, policy.average_months) {
             load_history(&self.db, state).await?;
         }
@@ -328,7 +323,13 @@ impl Intake {
         };
         let meter = &state.meter;
         Ok(
-            match validate(&state.spec, &state.tail.recent, &new, self.today, &policy) {
+            match validate(
+                &state.spec,
+                &state.tail.recent,
+                &new,
+                self.writer.today,
+                &policy,
+            ) {
                 Err(rejection) => RowOutcome::Refused(Refusal::Rejected(rejection)),
                 Ok(Outcome::Unchanged) => RowOutcome::Unchanged {
                     meter_id: meter.id.clone(),
@@ -359,15 +360,15 @@ impl Intake {
         )
     }
 
-    /// Groups `pending` by meter with each meter's tail as it will be stored, and adds to each
-    /// reading the supersession of the estimates it covers (read for the months that have
-    /// any estimates at all).
-    async fn meter_writes(
+    /// Adds to each pending reading the supersession of the estimates it covers: those of the
+    /// months after its meter's previous real reading up to its own, read by key, and only for
+    /// months that have any estimate at all.
+    async fn supersede(
         &self,
-        mut pending: Vec<Pending>,
+        pending: &mut [Pending],
         states: &HashMap<String, MeterState>,
         estimate_months: &mut EstimateMonths,
-    ) -> Result<Vec<MeterWrites>, StoreError> {
+    ) -> Result<(), StoreError> {
         let ns = self.db.namespace();
         let mut wanted: Vec<(usize, Key)> = Vec::new();
         for (at, p) in pending.iter().enumerate() {
@@ -393,31 +394,45 @@ impl Intake {
                 month = month.next();
             }
         }
-        if !wanted.is_empty() {
-            let keys: Vec<Key> = wanted.iter().map(|(_, k)| k.clone()).collect();
-            let mut found = resolve::estimates(&self.db, keys).await?;
-            let mut by_reading: HashMap<usize, Vec<_>> = HashMap::new();
-            for (at, key) in wanted {
-                // An estimate goes to the first reading that covers it.
-                if let Some(estimate) = found.remove(&key) {
-                    by_reading.entry(at).or_default().push(estimate);
-                }
-            }
-            for (at, estimates) in by_reading {
-                let p = &mut pending[at];
-                let Some(state) = states.get(&p.record.meter_id) else {
-                    continue;
-                };
-                p.extra = supersession_writes_with(
-                    ns,
-                    &state.meter,
-                    &state.tail.records(&state.meter.id),
-                    &p.record,
-                    estimates,
-                    p.record.entered_at,
-                );
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let keys: Vec<Key> = wanted.iter().map(|(_, k)| k.clone()).collect();
+        let mut found = resolve::estimates(&self.db, keys).await?;
+        let mut by_reading: HashMap<usize, Vec<_>> = HashMap::new();
+        for (at, key) in wanted {
+            // An estimate goes to the first reading that covers it.
+            if let Some(estimate) = found.remove(&key) {
+                by_reading.entry(at).or_default().push(estimate);
             }
         }
+        for (at, estimates) in by_reading {
+            let p = &mut pending[at];
+            let Some(state) = states.get(&p.record.meter_id) else {
+                continue;
+            };
+            p.extra = supersession_writes_with(
+                ns,
+                &state.meter,
+                &state.tail.records(&state.meter.id),
+                &p.record,
+                estimates,
+                p.record.entered_at,
+            );
+        }
+        Ok(())
+    }
+
+    /// Groups `pending` by meter with each meter's tail as it will be stored, each reading with
+    /// the supersession of the estimates it covers.
+    async fn meter_writes(
+        &self,
+        mut pending: Vec<Pending>,
+        states: &HashMap<String, MeterState>,
+        estimate_months: &mut EstimateMonths,
+    ) -> Result<Vec<MeterWrites>, StoreError> {
+        self.supersede(&mut pending, states, estimate_months)
+            .await?;
         let mut meters: Vec<(String, Vec<Pending>, &MeterState)> = Vec::new();
         let mut at_meter: HashMap<String, usize> = HashMap::new();
         for p in pending {
@@ -435,7 +450,11 @@ impl Intake {
         Ok(meters
             .into_iter()
             .map(|(meter_id, readings, state)| {
-                let average_months = self.thresholds.policy(state.meter.kind).average_months;
+                let average_months = self
+                    .writer
+                    .thresholds
+                    .policy(state.meter.kind)
+                    .average_months;
                 MeterWrites {
                     meter_id,
                     readings,

@@ -73,6 +73,31 @@ impl MeterWrites {
     }
 }
 
+/// `meters` packed into transactions of at most `limit` writes, each with room for its audit
+/// record; and the meters with more readings than one transaction holds (entered one by one).
+fn pack(meters: Vec<MeterWrites>, limit: usize) -> (Vec<Vec<MeterWrites>>, Vec<MeterWrites>) {
+    let mut transactions = Vec::new();
+    let mut too_large = Vec::new();
+    let mut batch: Vec<MeterWrites> = Vec::new();
+    let mut size = 1;
+    for unit in meters {
+        if unit.len() + 1 > limit {
+            too_large.push(unit);
+            continue;
+        }
+        if size + unit.len() > limit {
+            transactions.push(std::mem::take(&mut batch));
+            size = 1;
+        }
+        size += unit.len();
+        batch.push(unit);
+    }
+    if !batch.is_empty() {
+        transactions.push(batch);
+    }
+    (transactions, too_large)
+}
+
 /// What a slice's writing did besides storing its readings.
 #[derive(Default)]
 pub(super) struct Written {
@@ -101,28 +126,8 @@ pub(super) struct Writer {
 impl Writer {
     /// Writes `meters` in transactions of up to the store's limit, each with one audit record.
     pub async fn write(self, meters: Vec<MeterWrites>) -> Result<Written, StoreError> {
-        let limit = self.db.transaction_limit();
         let mut written = Written::default();
-        let mut failed: Vec<MeterWrites> = Vec::new();
-        let mut batch: Vec<MeterWrites> = Vec::new();
-        let mut size = 1;
-        let mut queue: Vec<Vec<MeterWrites>> = Vec::new();
-        for unit in meters {
-            if unit.len() + 1 > limit {
-                // More of one meter's readings than a transaction holds: one by one.
-                failed.push(unit);
-                continue;
-            }
-            if size + unit.len() > limit {
-                queue.push(std::mem::take(&mut batch));
-                size = 1;
-            }
-            size += unit.len();
-            batch.push(unit);
-        }
-        if !batch.is_empty() {
-            queue.push(batch);
-        }
+        let (mut queue, mut failed) = pack(meters, self.db.transaction_limit());
         while let Some(batch) = queue.pop() {
             let mut writes = Vec::new();
             let mut owner = Vec::new();
