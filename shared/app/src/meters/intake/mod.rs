@@ -160,6 +160,14 @@ pub struct Intake {
 const SLICE_ROWS: usize = 1_000;
 
 type WriteTask = tokio::task::JoinHandle<Result<Written, StoreError>>;
+type ReadTask = tokio::task::JoinHandle<Result<Read, StoreError>>;
+
+/// A slice's reads, made ahead: each row's target, and the meters with their tails.
+#[derive(Default)]
+struct Read {
+    targets: Vec<Result<Target, Refusal>>,
+    states: HashMap<String, MeterState>,
+}
 
 impl Intake {
     pub async fn new(
@@ -203,13 +211,32 @@ impl Intake {
         rows: &[IntakeRow],
         write: bool,
     ) -> Result<Vec<RowOutcome>, StoreError> {
+        let slices: Vec<&[IntakeRow]> = rows.chunks(SLICE_ROWS).collect();
         let mut states: HashMap<String, MeterState> = HashMap::new();
+        // Meters whose stored readings changed under a write of this call: what a read made
+        // before that (a prefetch) says of them is not used.
+        let mut forgotten: HashSet<String> = HashSet::new();
+        let mut previous: HashSet<String> = HashSet::new();
         let mut estimate_months = EstimateMonths::default();
         let mut outcomes: Vec<RowOutcome> = Vec::with_capacity(rows.len());
         let mut in_flight: Option<WriteTask> = None;
-        for start in (0..rows.len()).step_by(SLICE_ROWS) {
-            let slice = &rows[start..(start + SLICE_ROWS).min(rows.len())];
-            let targets = targets(&self.db, slice).await?;
+        let mut ahead = slices.first().map(|slice| self.prefetch(slice));
+        for (at, slice) in slices.iter().enumerate() {
+            let start = at * SLICE_ROWS;
+            let read = match ahead.take() {
+                Some(task) => task
+                    .await
+                    .map_err(|e| StoreError::Backend(format!("intake read: {e}")))??,
+                None => Read::default(),
+            };
+            ahead = slices.get(at + 1).map(|next| self.prefetch(next));
+            let targets = read.targets;
+            for (meter_id, state) in read.states {
+                if !states.contains_key(&meter_id) && !forgotten.contains(&meter_id) {
+                    states.insert(meter_id, state);
+                }
+            }
+            // What the prefetch could not be trusted with (usually nothing).
             load_meters(&self.db, &mut states, targets.iter().flatten()).await?;
             let mut pending = Vec::new();
             for (offset, (row, target)) in slice.iter().zip(&targets).enumerate() {
@@ -218,9 +245,15 @@ impl Intake {
                     .await?;
                 outcomes.push(outcome);
             }
+            let current: HashSet<String> = targets
+                .iter()
+                .flatten()
+                .map(|t| t.meter_id.clone())
+                .collect();
             if let Some(task) = in_flight.take() {
                 let written = finish(task).await?;
                 let stale = settle(written, &mut outcomes, &mut states);
+                forgotten.extend(stale.iter().cloned());
                 if !stale.is_empty() {
                     self.revalidate(
                         start,
@@ -233,16 +266,15 @@ impl Intake {
                     )
                     .await?;
                 }
-                // Everything before this slice is stored now: keep only this slice's meters
-                // (its readings are not written yet), so memory holds two slices' meters
-                // whatever the batch. A later row of another meter reads it again.
-                let current: HashSet<&str> = targets
-                    .iter()
-                    .flatten()
-                    .map(|t| t.meter_id.as_str())
-                    .collect();
-                states.retain(|meter_id, _| current.contains(meter_id.as_str()));
+                // Everything before the previous slice is stored now, and the next slice's
+                // reads began after it was: keep only the meters of this slice (not written
+                // yet) and of the previous one (being written while those reads ran), so
+                // memory holds a few slices' meters whatever the batch.
+                states.retain(|meter_id, _| {
+                    current.contains(meter_id.as_str()) || previous.contains(meter_id.as_str())
+                });
             }
+            previous = current;
             if write && !pending.is_empty() {
                 let meters = self
                     .meter_writes(pending, &states, &mut estimate_months)
@@ -255,6 +287,20 @@ impl Intake {
             settle(written, &mut outcomes, &mut states);
         }
         Ok(outcomes)
+    }
+
+    /// Starts reading `slice`'s targets and meters while the slice before it is validated and
+    /// written: reading is most of an intake's work, and otherwise a reader would wait for
+    /// each write to finish.
+    fn prefetch(&self, slice: &[IntakeRow]) -> ReadTask {
+        let db = self.db.clone();
+        let rows = slice.to_vec();
+        tokio::spawn(async move {
+            let targets = targets(&db, &rows).await?;
+            let mut states = HashMap::new();
+            load_meters(&db, &mut states, targets.iter().flatten()).await?;
+            Ok(Read { targets, states })
+        })
     }
 
     /// Validates again the rows of this slice that belong to `stale` meters, whose stored
