@@ -31,7 +31,7 @@ use crm_app::imports::{
 use crm_app::keys::{self, Namespace};
 use crm_app::meters::import::{ReadingImport, SCHEMA};
 use crm_app::meters::intake::{Intake, IntakeRow, MeterRef, Summary};
-use crm_app::meters::{MeterRecord, MeterStatus};
+use crm_app::meters::{MeterRecord, MeterStatus, registry};
 use crm_app::store::{Body, Item};
 use crm_domain::TenantId;
 use crm_domain::meter::{MeterKind, ReadingSource};
@@ -91,14 +91,11 @@ fn meter(i: usize) -> MeterRecord {
 /// The meters, their serial sentinels and locators, loaded with batch writes.
 fn meter_items(namespace: &Namespace, i: usize) -> [Item; 3] {
     let m = meter(i);
-    let mut sentinel = Body::new();
-    sentinel.insert("meter_id".into(), Value::from(m.id.clone()));
-    sentinel.insert("subscriber_id".into(), Value::from(m.subscriber_id.clone()));
     let mut locator = Body::new();
     locator.insert("subscriber_id".into(), Value::from(m.subscriber_id.clone()));
     [
         m.to_item(namespace),
-        Item::new(keys::meter_serial(namespace, &m.serial), sentinel),
+        registry::serial_sentinel(namespace, &m),
         Item::new(keys::meter_locator(namespace, &m.id), locator),
     ]
 }

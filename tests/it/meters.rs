@@ -81,7 +81,7 @@ impl Meters {
         }
     }
 
-    fn admin(&self) -> &Client {
+    pub(crate) fn admin(&self) -> &Client {
         &self.world.admin
     }
 

@@ -312,3 +312,84 @@ async fn a_subscriber_back_after_a_slice_is_read_again_complete() {
         "the first subscriber's rows"
     );
 }
+
+/// A file's rows find their meter through its serial sentinel, which carries a copy of what
+/// validation needs of the meter: every edit, removal or new serial rewrites it with the
+/// record, so a file read afterwards is validated against the meter as it is now.
+#[tokio::test]
+async fn rows_are_validated_against_the_meter_as_edited_renamed_and_removed() {
+    let m = Meters::new().await;
+    let [id, _] = two_meters(&m).await;
+    let row = |serial: &str, date: &str, value: u32| IntakeRow {
+        line: 2,
+        meter: MeterRef::Serial(serial.into()),
+        date: date.parse().unwrap(),
+        values: vec![Decimal::from(value)],
+    };
+    let one = |batch: &'static str, row: IntakeRow| {
+        let m = &m;
+        async move { intake(m, batch).await.run(&[row]).await.unwrap().remove(0) }
+    };
+    let edit = |body: serde_json::Value| {
+        let (m, uri) = (&m, format!("/api/v1/meters/{id}"));
+        async move {
+            let answer = m.admin().send(Method::PATCH, &uri, body).await;
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+        }
+    };
+
+    // What cannot change once the meter has readings: changed before its first one.
+    edit(json!({"installed_on": "2023-06-01", "digits": 4})).await;
+    let early = one("f1", row("ДЛ-1", "2023-03-01", 5)).await;
+    assert!(
+        matches!(
+            early,
+            RowOutcome::Refused(Refusal::Rejected(Rejection::BeforeInstallation { installed_on }))
+                if installed_on == "2023-06-01".parse::<NaiveDate>().unwrap()
+        ),
+        "{early:?}"
+    );
+    let too_long = one("f2", row("ДЛ-1", "2023-07-01", 12_345)).await;
+    assert!(
+        matches!(
+            too_long,
+            RowOutcome::Refused(Refusal::Rejected(Rejection::TooManyDigits {
+                digits: 4,
+                ..
+            }))
+        ),
+        "{too_long:?}"
+    );
+    assert!(matches!(
+        one("f3", row("ДЛ-1", "2023-07-01", 5)).await,
+        RowOutcome::Stored { .. }
+    ));
+
+    edit(json!({"serial": "ДЛ-1А"})).await;
+    assert_eq!(
+        one("f4", row("ДЛ-1", "2023-07-15", 6)).await,
+        RowOutcome::Refused(Refusal::UnknownSerial)
+    );
+    assert!(matches!(
+        one("f5", row("ДЛ-1А", "2023-07-15", 6)).await,
+        RowOutcome::Stored { .. }
+    ));
+
+    let removed = m
+        .admin()
+        .send(
+            Method::POST,
+            &format!("/api/v1/meters/{id}/remove"),
+            json!({"on": "2023-08-01"}),
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::OK, "{}", removed.text);
+    let late = one("f6", row("ДЛ-1А", "2023-09-01", 9)).await;
+    assert!(
+        matches!(
+            late,
+            RowOutcome::Refused(Refusal::Rejected(Rejection::MeterRemoved { .. }))
+        ),
+        "{late:?}"
+    );
+}

@@ -291,17 +291,38 @@ fn serial_taken() -> MeterError {
     MeterError::SerialTaken
 }
 
-/// The serial sentinel naming the meter.
-pub(super) fn serial_write(namespace: &Namespace, meter: &MeterRecord) -> Write {
+/// The serial sentinel naming the meter, with a copy of what validating a reading needs of
+/// it (`MeterSpec`): a file's row finds its meter by serial, and then needs only the meter's
+/// reading tail. Every write of the meter record rewrites it in the same transaction
+/// ([`serial_refresh`]), so the copy never differs from the record.
+pub fn serial_sentinel(namespace: &Namespace, meter: &MeterRecord) -> Item {
     let mut body = Body::new();
     body.insert("meter_id".into(), Value::from(meter.id.clone()));
     body.insert(
         "subscriber_id".into(),
         Value::from(meter.subscriber_id.clone()),
     );
+    body.insert(
+        "spec".into(),
+        serde_json::to_value(meter.spec()).unwrap_or(Value::Null),
+    );
+    Item::new(keys::meter_serial(namespace, &meter.serial), body)
+}
+
+/// The serial sentinel of a new meter (or a new serial): the serial must be free.
+pub(super) fn serial_write(namespace: &Namespace, meter: &MeterRecord) -> Write {
     Write::Put(Put {
-        item: Item::new(keys::meter_serial(namespace, &meter.serial), body),
+        item: serial_sentinel(namespace, meter),
         condition: Condition::MustNotExist,
+    })
+}
+
+/// The serial sentinel rewritten with the meter as it is now; goes with a write of the meter
+/// record conditioned on its version, which is what keeps concurrent edits apart.
+pub(super) fn serial_refresh(namespace: &Namespace, meter: &MeterRecord) -> Write {
+    Write::Put(Put {
+        item: serial_sentinel(namespace, meter),
+        condition: Condition::None,
     })
 }
 
@@ -609,6 +630,8 @@ pub async fn update(
             key: keys::meter_serial(&namespace, &current.serial),
             condition: Condition::None,
         }));
+    } else {
+        writes.push(serial_refresh(&namespace, &updated));
     }
     match db.transact(writes).await {
         Ok(()) => Ok((updated, true)),
@@ -669,6 +692,7 @@ pub async fn remove(
             Some(&current),
             &updated,
         ),
+        serial_refresh(&namespace, &updated),
     ];
     match db.transact(writes).await {
         Ok(()) => Ok(updated),

@@ -118,10 +118,13 @@ pub async fn replace(
         ..registry::removed(old, on, services)
     };
     let namespace = db.namespace().clone();
-    let mut writes = vec![Write::Put(Put {
-        item: removed.to_item(&namespace),
-        condition: Condition::VersionEquals(version),
-    })];
+    let mut writes = vec![
+        Write::Put(Put {
+            item: removed.to_item(&namespace),
+            condition: Condition::VersionEquals(version),
+        }),
+        registry::serial_refresh(&namespace, &removed),
+    ];
     let serial_at = writes.len() + 1;
     writes.extend(create_writes(&namespace, &new));
     writes.push(audit_write(

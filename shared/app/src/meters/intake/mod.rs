@@ -25,7 +25,7 @@ use self::write::{MeterWrites, Pending, Writer, Written};
 use super::Thresholds;
 use super::estimates::supersession_writes_with;
 use super::reasons;
-use super::records::ReadingRecord;
+use super::records::{MeterRecord, ReadingRecord};
 use crate::Services;
 use crate::audit::Audit;
 use crate::keys;
@@ -250,21 +250,36 @@ impl Intake {
                 .flatten()
                 .map(|t| t.meter_id.clone())
                 .collect();
+            // Built while the previous slice is still being written: only what runs between
+            // two writes holds the writer up.
+            let mut units = if write && !pending.is_empty() {
+                self.meter_writes(pending, &states, &mut estimate_months)
+                    .await?
+            } else {
+                Vec::new()
+            };
             if let Some(task) = in_flight.take() {
                 let written = finish(task).await?;
                 let stale = settle(written, &mut outcomes, &mut states);
                 forgotten.extend(stale.iter().cloned());
                 if !stale.is_empty() {
-                    self.revalidate(
-                        start,
-                        slice,
-                        &targets,
-                        &stale,
-                        &mut states,
-                        &mut outcomes,
-                        &mut pending,
-                    )
-                    .await?;
+                    let redone = self
+                        .revalidate(start, slice, &targets, &stale, &mut states, &mut outcomes)
+                        .await?;
+                    units.retain(|unit| !stale.contains(&unit.meter_id));
+                    if write && !redone.is_empty() {
+                        let more = self
+                            .meter_writes(redone, &states, &mut estimate_months)
+                            .await?;
+                        units.extend(more);
+                    }
+                }
+                // A meter the previous slice wrote too: its tail goes over the version that
+                // write left.
+                for unit in &mut units {
+                    if let Some(state) = states.get(&unit.meter_id) {
+                        unit.rebase(self.db.namespace(), state.tail_version)?;
+                    }
                 }
                 // Everything before the previous slice is stored now, and the next slice's
                 // reads began after it was: keep only the meters of this slice (not written
@@ -275,11 +290,8 @@ impl Intake {
                 });
             }
             previous = current;
-            if write && !pending.is_empty() {
-                let meters = self
-                    .meter_writes(pending, &states, &mut estimate_months)
-                    .await?;
-                in_flight = Some(tokio::spawn(self.writer.clone().write(meters)));
+            if !units.is_empty() {
+                in_flight = Some(tokio::spawn(self.writer.clone().write(units)));
             }
         }
         if let Some(task) = in_flight {
@@ -305,11 +317,7 @@ impl Intake {
 
     /// Validates again the rows of this slice that belong to `stale` meters, whose stored
     /// readings changed under the previous slice's writes: they are read again, and the rows'
-    /// earlier outcomes and pending writes replaced.
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "the pipeline's state, passed explicitly"
-    )]
+    /// earlier outcomes replaced. Returns their readings to write.
     async fn revalidate(
         &self,
         start: usize,
@@ -318,17 +326,15 @@ impl Intake {
         stale: &HashSet<String>,
         states: &mut HashMap<String, MeterState>,
         outcomes: &mut [RowOutcome],
-        pending: &mut Vec<Pending>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Vec<Pending>, StoreError> {
         let affected = |target: &Result<Target, Refusal>| {
             target.as_ref().is_ok_and(|t| stale.contains(&t.meter_id))
         };
-        if !targets.iter().any(affected) {
-            return Ok(());
-        }
-        pending.retain(|p| !stale.contains(&p.record.meter_id));
-        load_meters(&self.db, states, targets.iter().flatten()).await?;
         let mut redone = Vec::new();
+        if !targets.iter().any(affected) {
+            return Ok(redone);
+        }
+        load_meters(&self.db, states, targets.iter().flatten()).await?;
         for (offset, (row, target)) in slice.iter().zip(targets).enumerate() {
             if affected(target) {
                 outcomes[start + offset] = self
@@ -336,9 +342,7 @@ impl Intake {
                     .await?;
             }
         }
-        pending.extend(redone);
-        pending.sort_by_key(|p| p.row);
-        Ok(())
+        Ok(redone)
     }
 
     /// Validates one row against its meter's history; an accepted reading joins the meter's
@@ -358,7 +362,7 @@ impl Intake {
         let Some(state) = states.get_mut(&target.meter_id) else {
             return Ok(RowOutcome::Refused(Refusal::UnknownSerial));
         };
-        let policy = self.writer.thresholds.policy(state.meter.kind);
+        let policy = self.writer.thresholds.policy(state.spec.kind);
         if !state.tail.decides(row.date, policy.average_months) {
             load_history(&self.db, state).await?;
         }
@@ -367,7 +371,6 @@ impl Intake {
             values: row.values.clone(),
             source: self.writer.source,
         };
-        let meter = &state.meter;
         Ok(
             match validate(
                 &state.spec,
@@ -378,11 +381,11 @@ impl Intake {
             ) {
                 Err(rejection) => RowOutcome::Refused(Refusal::Rejected(rejection)),
                 Ok(Outcome::Unchanged) => RowOutcome::Unchanged {
-                    meter_id: meter.id.clone(),
+                    meter_id: state.id.clone(),
                 },
                 Ok(Outcome::Accepted { advance, flags }) => {
                     let record = ReadingRecord {
-                        meter_id: meter.id.clone(),
+                        meter_id: state.id.clone(),
                         date: row.date,
                         values: new.values,
                         source: self.writer.source,
@@ -392,7 +395,7 @@ impl Intake {
                         entered_by: self.entered_by.clone(),
                         entered_at: self.writer.services.clock.now(),
                     };
-                    let meter_id = meter.id.clone();
+                    let meter_id = state.id.clone();
                     state.tail.insert(&record);
                     pending.push(Pending {
                         row: n,
@@ -428,7 +431,7 @@ impl Intake {
             let after = state
                 .tail
                 .previous_real(p.record.date)
-                .map_or(state.meter.installed_on, |r| r.date);
+                .map_or(state.spec.installed_on, |r| r.date);
             let mut month = crm_domain::period::BillingMonth::of(after).next();
             let last = crm_domain::period::BillingMonth::of(p.record.date);
             while month <= last {
@@ -457,10 +460,16 @@ impl Intake {
             let Some(state) = states.get(&p.record.meter_id) else {
                 continue;
             };
+            // Rare (only a reading covering an estimate): the whole record, read now.
+            let key = keys::meter(ns, &state.subscriber_id, &state.id);
+            let Some(item) = self.db.get(&key).await? else {
+                continue;
+            };
+            let meter = MeterRecord::from_item(&item)?;
             p.extra = supersession_writes_with(
                 ns,
-                &state.meter,
-                &state.tail.records(&state.meter.id),
+                &meter,
+                &state.tail.records(&state.id),
                 &p.record,
                 estimates,
                 p.record.entered_at,
@@ -493,22 +502,23 @@ impl Intake {
             at_meter.insert(meter_id.clone(), meters.len());
             meters.push((meter_id, vec![p], state));
         }
-        Ok(meters
+        meters
             .into_iter()
             .map(|(meter_id, readings, state)| {
                 let average_months = self
                     .writer
                     .thresholds
-                    .policy(state.meter.kind)
+                    .policy(state.spec.kind)
                     .average_months;
-                MeterWrites {
+                MeterWrites::new(
+                    self.db.namespace(),
                     meter_id,
                     readings,
-                    tail: state.tail.trimmed(average_months),
-                    read_version: state.tail_version,
-                }
+                    state.tail.trimmed(average_months),
+                    state.tail_version,
+                )
             })
-            .collect())
+            .collect()
     }
 }
 

@@ -27,13 +27,17 @@ const PARALLEL_READS: usize = 4;
 pub(super) struct Target {
     pub subscriber_id: String,
     pub meter_id: String,
+    /// The meter's spec as its serial sentinel or its record gave it (`None`: a sentinel
+    /// written before it carried one; the record is read).
+    pub spec: Option<MeterSpec>,
 }
 
-/// A meter as the intake works on it: its record, and its reading tail with the rows accepted
-/// in this call added (never trimmed in memory, so what decided a row keeps deciding).
+/// A meter as the intake works on it: what validation needs of its record, and its reading
+/// tail with the rows accepted in this call added (never trimmed in memory, so what decided a
+/// row keeps deciding).
 pub(super) struct MeterState {
-    pub meter: MeterRecord,
-    /// `meter.spec()`, made once.
+    pub id: String,
+    pub subscriber_id: String,
     pub spec: MeterSpec,
     pub tail: ReadingTail,
     /// The stored tail's version, what its next write is conditioned on (`None`: none yet).
@@ -54,17 +58,17 @@ pub(super) async fn targets(
         let mut found = Vec::with_capacity(group.len());
         for subscriber_id in group {
             let meters = registry::of_subscriber(&db, &subscriber_id).await?;
-            let active: Vec<String> = meters
+            let active: Vec<(String, MeterSpec)> = meters
                 .into_iter()
                 .filter(|m| m.status == MeterStatus::Active)
-                .map(|m| m.id)
+                .map(|m| (m.id.clone(), m.spec()))
                 .collect();
             found.push((subscriber_id, active));
         }
         Ok(found)
     })
     .await?;
-    let active: HashMap<String, Vec<String>> = active.into_iter().collect();
+    let active: HashMap<String, Vec<(String, MeterSpec)>> = active.into_iter().collect();
     Ok(rows
         .iter()
         .map(|row| match &row.meter {
@@ -72,9 +76,11 @@ pub(super) async fn targets(
                 Some(Found {
                     subscriber_id,
                     meter_id: Some(meter_id),
+                    spec,
                 }) => Ok(Target {
                     subscriber_id: subscriber_id.clone(),
                     meter_id: meter_id.clone(),
+                    spec: spec.clone(),
                 }),
                 _ => Err(Refusal::UnknownSerial),
             },
@@ -85,9 +91,10 @@ pub(super) async fn targets(
                     .map_or(&[][..], Vec::as_slice);
                 match meters {
                     [] => Err(Refusal::NoActiveMeter),
-                    [meter_id] => Ok(Target {
+                    [(meter_id, spec)] => Ok(Target {
                         subscriber_id: found.subscriber_id.clone(),
                         meter_id: meter_id.clone(),
+                        spec: Some(spec.clone()),
                     }),
                     many => Err(Refusal::AmbiguousAccount { meters: many.len() }),
                 }
@@ -96,57 +103,62 @@ pub(super) async fn targets(
         .collect())
 }
 
-/// Reads the meters of `targets` that `states` does not hold yet, with their tails. A meter
-/// whose item is gone (its sentinel outlived it) stays absent.
+/// Reads the meters of `targets` that `states` does not hold yet: their reading tails, and
+/// the meter records of targets whose sentinel carried no spec. A meter whose record is gone
+/// (its sentinel outlived it) stays absent.
 pub(super) async fn load_meters<'a>(
     db: &ScopedDb,
     states: &mut HashMap<String, MeterState>,
     targets: impl Iterator<Item = &'a Target>,
 ) -> Result<(), StoreError> {
-    let mut wanted: Vec<(String, String)> = targets
+    let mut wanted: Vec<Target> = targets
         .filter(|t| !states.contains_key(&t.meter_id))
-        .map(|t| (t.subscriber_id.clone(), t.meter_id.clone()))
+        .cloned()
         .collect();
-    wanted.sort_unstable();
-    wanted.dedup();
-    let read = spread(db, wanted, |db, group: Vec<(String, String)>| async move {
+    wanted.sort_unstable_by(|a, b| a.meter_id.cmp(&b.meter_id));
+    wanted.dedup_by(|a, b| a.meter_id == b.meter_id);
+    let read = spread(db, wanted, |db, group: Vec<Target>| async move {
         let ns = db.namespace().clone();
         let mut read = Vec::with_capacity(group.len());
         for chunk in group.chunks(MAX_BATCH_GET / 2) {
-            let keys: Vec<Key> = chunk
-                .iter()
-                .flat_map(|(subscriber_id, meter_id)| {
-                    [
-                        keys::meter(&ns, subscriber_id, meter_id),
-                        keys::meter_tail(&ns, meter_id),
-                    ]
-                })
-                .collect();
+            let mut keys: Vec<Key> = Vec::with_capacity(chunk.len() * 2);
+            for target in chunk {
+                keys.push(keys::meter_tail(&ns, &target.meter_id));
+                if target.spec.is_none() {
+                    keys.push(keys::meter(&ns, &target.subscriber_id, &target.meter_id));
+                }
+            }
             let mut items: HashMap<Key, JsonItem> = db
                 .batch_get_json(&keys)
                 .await?
                 .into_iter()
                 .map(|item| (item.key.clone(), item))
                 .collect();
-            for pair in keys.chunks(2) {
-                let [meter_key, tail_key] = pair else {
-                    continue;
+            for target in chunk {
+                let spec = match &target.spec {
+                    Some(spec) => spec.clone(),
+                    None => {
+                        let key = keys::meter(&ns, &target.subscriber_id, &target.meter_id);
+                        let Some(meter) = items.remove(&key) else {
+                            continue;
+                        };
+                        meter
+                            .decode::<MeterRecord>()
+                            .map_err(|e| StoreError::Backend(format!("unreadable {key:?}: {e}")))?
+                            .spec()
+                    }
                 };
-                let Some(meter) = items.remove(meter_key) else {
-                    continue;
-                };
-                let meter: MeterRecord = meter
-                    .decode()
-                    .map_err(|e| StoreError::Backend(format!("unreadable {meter_key:?}: {e}")))?;
-                let (tail, tail_version) = match items.remove(tail_key) {
+                let tail_key = keys::meter_tail(&ns, &target.meter_id);
+                let (tail, tail_version) = match items.remove(&tail_key) {
                     Some(item) => (ReadingTail::from_json(&item)?, Some(item.version)),
                     None => (ReadingTail::default(), None),
                 };
                 read.push((
-                    meter.id.clone(),
+                    target.meter_id.clone(),
                     MeterState {
-                        spec: meter.spec(),
-                        meter,
+                        id: target.meter_id.clone(),
+                        subscriber_id: target.subscriber_id.clone(),
+                        spec,
                         tail,
                         tail_version,
                     },
@@ -166,18 +178,12 @@ pub(super) async fn load_history(db: &ScopedDb, state: &mut MeterState) -> Resul
     let (Some(first), Some(latest)) = (state.tail.first, state.tail.latest) else {
         return Ok(());
     };
-    let mut history: Vec<ReadingRecord> = readings_between(
-        db,
-        &state.meter.subscriber_id,
-        Some(&state.meter.id),
-        first,
-        latest,
-    )
-    .await?;
-    history.retain(|r| r.meter_id == state.meter.id);
+    let mut history: Vec<ReadingRecord> =
+        readings_between(db, &state.subscriber_id, Some(&state.id), first, latest).await?;
+    history.retain(|r| r.meter_id == state.id);
     let mut whole = ReadingTail::whole(&history);
     for entry in &state.tail.recent {
-        whole.insert(&record_of(entry, &state.meter.id));
+        whole.insert(&record_of(entry, &state.id));
     }
     state.tail = whole;
     Ok(())
@@ -210,6 +216,9 @@ struct Found {
     subscriber_id: String,
     #[serde(default)]
     meter_id: Option<String>,
+    /// Serial sentinels: the meter's spec (`registry::serial_sentinel`).
+    #[serde(default)]
+    spec: Option<MeterSpec>,
 }
 
 #[derive(Clone, Copy)]

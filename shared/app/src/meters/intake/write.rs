@@ -34,32 +34,46 @@ pub(super) struct Pending {
     pub extra: Vec<Write>,
 }
 
-/// One meter's writes of a slice, written together or not at all. The pipeline hands them over
-/// as records; the items are built (bodies serialised) in the writing task, which has time to
-/// spare while the next slice is read.
+/// One meter's writes of a slice, written together or not at all. Its items are built (bodies
+/// serialised) where the slice was validated, so the writing task, which the pipeline waits
+/// on, only runs the transactions.
 pub(super) struct MeterWrites {
     pub meter_id: String,
+    /// The rows' readings, entered one by one if the writes fail.
     pub readings: Vec<Pending>,
     /// The tail after these readings, trimmed as stored.
-    pub tail: ReadingTail,
+    tail: ReadingTail,
     /// The tail's version as read (`None`: none was stored).
     pub read_version: Option<u64>,
+    /// [`Self::build`], taken by the transaction that carries them.
+    writes: Vec<Write>,
 }
 
 impl MeterWrites {
-    /// How many writes [`Self::writes`] makes.
-    fn len(&self) -> usize {
-        self.readings
-            .iter()
-            .map(|p| 1 + p.extra.len())
-            .sum::<usize>()
-            + 1
+    /// `readings` of `meter_id`, with `tail` (as it will be stored) put over `read_version`.
+    pub fn new(
+        namespace: &Namespace,
+        meter_id: String,
+        readings: Vec<Pending>,
+        tail: ReadingTail,
+        read_version: Option<u64>,
+    ) -> Result<Self, StoreError> {
+        let mut unit = Self {
+            meter_id,
+            readings,
+            tail,
+            read_version,
+            writes: Vec::new(),
+        };
+        unit.writes = unit.build(namespace)?;
+        Ok(unit)
     }
 
     /// Each reading's put (`MustNotExist`) and the supersessions it brings, then the tail's put
     /// over the version read.
-    fn writes(&self, namespace: &Namespace) -> Result<Vec<Write>, StoreError> {
-        let mut writes = Vec::with_capacity(self.len());
+    fn build(&self, namespace: &Namespace) -> Result<Vec<Write>, StoreError> {
+        let extra: usize = self.readings.iter().map(|p| p.extra.len()).sum();
+        let mut writes = Vec::with_capacity(self.readings.len() + extra + 1);
         for p in &self.readings {
             let key = keys::reading(namespace, &p.subscriber_id, &self.meter_id, p.record.date);
             writes.push(Write::Put(Put {
@@ -70,6 +84,29 @@ impl MeterWrites {
         }
         writes.push(self.tail.put(namespace, &self.meter_id, self.read_version));
         Ok(writes)
+    }
+
+    /// Puts the tail over `version` instead of the version read (a write of the same meter
+    /// landed in between).
+    pub fn rebase(
+        &mut self,
+        namespace: &Namespace,
+        version: Option<u64>,
+    ) -> Result<(), StoreError> {
+        if version != self.read_version {
+            self.read_version = version;
+            self.writes = self.build(namespace)?;
+        }
+        Ok(())
+    }
+
+    /// How many writes [`Self::build`] makes.
+    fn len(&self) -> usize {
+        self.readings
+            .iter()
+            .map(|p| 1 + p.extra.len())
+            .sum::<usize>()
+            + 1
     }
 }
 
@@ -128,13 +165,16 @@ impl Writer {
     pub async fn write(self, meters: Vec<MeterWrites>) -> Result<Written, StoreError> {
         let mut written = Written::default();
         let (mut queue, mut failed) = pack(meters, self.db.transaction_limit());
-        while let Some(batch) = queue.pop() {
+        while let Some(mut batch) = queue.pop() {
             let mut writes = Vec::new();
             let mut owner = Vec::new();
-            for (at, unit) in batch.iter().enumerate() {
-                let mine = unit.writes(self.db.namespace())?;
-                owner.extend(std::iter::repeat_n(at, mine.len()));
-                writes.extend(mine);
+            for (at, unit) in batch.iter_mut().enumerate() {
+                if unit.writes.is_empty() {
+                    // Taken by a transaction that was cancelled for another meter's sake.
+                    unit.writes = unit.build(self.db.namespace())?;
+                }
+                owner.extend(std::iter::repeat_n(at, unit.writes.len()));
+                writes.append(&mut unit.writes);
             }
             writes.push(self.audit_write(&batch));
             match self.db.transact(writes).await {
