@@ -11,6 +11,7 @@ pub mod colour;
 pub mod contact;
 pub mod hostname;
 pub mod invoice_number;
+pub mod iso_date;
 pub mod logo;
 pub mod meter;
 mod newtype;

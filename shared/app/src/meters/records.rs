@@ -106,6 +106,7 @@ impl MeterRecord {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReadingRecord {
     pub meter_id: String,
+    #[serde(with = "crm_domain::iso_date")]
     pub date: NaiveDate,
     pub values: Vec<Decimal>,
     pub source: ReadingSource,

@@ -24,10 +24,12 @@ const SLACK_DAYS: i64 = 62;
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReadingTail {
     /// The earliest and the latest current reading (`None` without readings).
+    #[serde(default, with = "crm_domain::iso_date::option")]
     pub first: Option<NaiveDate>,
+    #[serde(default, with = "crm_domain::iso_date::option")]
     pub latest: Option<NaiveDate>,
     /// Every current reading dated on or after this day is in `recent`; `None`: all of them.
-    #[serde(default)]
+    #[serde(default, with = "crm_domain::iso_date::option")]
     pub from: Option<NaiveDate>,
     /// Oldest first, as the domain validates against them (no copy per reading validated);
     /// stored as `[date, values, source]` arrays, to stay small.
@@ -37,20 +39,24 @@ pub struct ReadingTail {
 
 /// `[date, values, source]` for each reading.
 mod compact {
-    use chrono::NaiveDate;
+    use crm_domain::iso_date::IsoDate;
     use crm_domain::meter::{Reading, ReadingSource};
     use rust_decimal::Decimal;
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(readings: &[Reading], to: S) -> Result<S::Ok, S::Error> {
-        to.collect_seq(readings.iter().map(|r| (r.date, &r.values, r.source)))
+        to.collect_seq(
+            readings
+                .iter()
+                .map(|r| (IsoDate(r.date), &r.values, r.source)),
+        )
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<Vec<Reading>, D::Error> {
-        let arrays: Vec<(NaiveDate, Vec<Decimal>, ReadingSource)> = Vec::deserialize(from)?;
+        let arrays: Vec<(IsoDate, Vec<Decimal>, ReadingSource)> = Vec::deserialize(from)?;
         Ok(arrays
             .into_iter()
-            .map(|(date, values, source)| Reading {
+            .map(|(IsoDate(date), values, source)| Reading {
                 date,
                 values,
                 source,

@@ -32,6 +32,7 @@ pub enum ReadingSource {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MeterSpec {
     pub kind: MeterKind,
+    #[serde(with = "crate::iso_date")]
     pub installed_on: NaiveDate,
     /// The reading at installation, one value per zone.
     pub initial: Vec<Decimal>,
@@ -39,8 +40,10 @@ pub struct MeterSpec {
     pub digits: u32,
     /// Transformer ratio or pulse weight: consumption = dial difference x multiplier.
     pub multiplier: Decimal,
+    #[serde(default, with = "crate::iso_date::option")]
     pub verification_due: Option<NaiveDate>,
     /// Removed (or replaced) on this date: no readings after it.
+    #[serde(default, with = "crate::iso_date::option")]
     pub removed_on: Option<NaiveDate>,
 }
 
