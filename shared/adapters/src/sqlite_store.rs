@@ -401,12 +401,7 @@ impl SqliteStore {
         let mut stmt = conn
             .prepare_cached(&self.sql.select_one)
             .map_err(sql_error)?;
-        let item = stmt
-            .query_row([&key.pk, &key.sk], json_item_from_row)
-            .optional()
-            .map_err(sql_error)?
-            .transpose()?;
-        Ok(item.filter(|item| item.expires_at.is_none_or(|at| at > now)))
+        live_json_item_with(&mut stmt, key, now)
     }
 
     fn store_item(&self, conn: &Connection, item: &Item) -> Result<(), StoreError> {
@@ -642,11 +637,15 @@ impl Store for SqliteStore {
         // the WAL's shared locks itself (system calls), which cost more than the lookup.
         let tx = conn.unchecked_transaction().map_err(sql_error)?;
         let mut items = Vec::with_capacity(keys.len());
-        for key in keys {
-            if seen.insert(key)
-                && let Some(item) = self.live_json_item(&tx, key, now)?
-            {
-                items.push(item);
+        {
+            // Looked up in the statement cache once per batch, not once per key.
+            let mut stmt = tx.prepare_cached(&self.sql.select_one).map_err(sql_error)?;
+            for key in keys {
+                if seen.insert(key)
+                    && let Some(item) = live_json_item_with(&mut stmt, key, now)?
+                {
+                    items.push(item);
+                }
             }
         }
         tx.commit().map_err(sql_error)?;
@@ -856,6 +855,20 @@ fn item_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Item, StoreError>> {
 }
 
 /// Like [`item_from_row`], leaving the body as the stored text.
+/// The item at `key` by `select`, the prepared `select_one`, unless it is absent or expired.
+fn live_json_item_with(
+    select: &mut rusqlite::Statement<'_>,
+    key: &Key,
+    now: i64,
+) -> Result<Option<JsonItem>, StoreError> {
+    let item = select
+        .query_row([&key.pk, &key.sk], json_item_from_row)
+        .optional()
+        .map_err(sql_error)?
+        .transpose()?;
+    Ok(item.filter(|item| item.expires_at.is_none_or(|at| at > now)))
+}
+
 fn json_item_from_row(row: &Row<'_>) -> rusqlite::Result<Result<JsonItem, StoreError>> {
     let pk: String = row.get(0)?;
     let sk: String = row.get(1)?;

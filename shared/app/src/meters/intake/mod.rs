@@ -13,7 +13,7 @@
 mod resolve;
 mod write;
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use chrono::NaiveDate;
 use crm_domain::TenantId;

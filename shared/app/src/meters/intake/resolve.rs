@@ -5,7 +5,7 @@
 //! the reads are independent, the embedded store has several reader connections, and on
 //! DynamoDB each call is a network round trip.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::future::Future;
 
 use crm_domain::meter::MeterSpec;

@@ -8,7 +8,7 @@
 //! the single-reading path (`readings::enter_in`) against the history as it now stands, so the
 //! outcome is what entering them one by one gives.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use crm_domain::meter::{ReadingSource, Rejection};
