@@ -2,8 +2,9 @@
 # The floor under the readings intake on the embedded store: the bare SQLite writes of five
 # monthly files of 200,000 readings, with no reads, no validation and no Rust, in the table,
 # indexes, pragmas and transactions the store uses (items table and indexes as
-# `TableDef::sqlite_schema` makes them, 100,000 subscribers with two meters each, one
-# transaction per 1,000 rows in file order, `INSERT .. ON CONFLICT`, WAL). Two layouts:
+# `TableDef::sqlite_schema` makes them, 16 KiB pages as `SqliteStore` makes its files, 100,000
+# subscribers with two meters each, one transaction per 1,000 rows in file order,
+# `INSERT .. ON CONFLICT`, WAL). Two layouts:
 #
 # - by subscriber (before 2026-12-06): each reading in its subscriber's partition, next to the
 #   subscriber's meters and earlier readings, so every month rewrites pages holding the whole
@@ -23,6 +24,7 @@ pragmas="PRAGMA cache_size=-16384; PRAGMA mmap_size=1073741824; PRAGMA synchrono
 body="printf('{\"meter_id\":\"m%08d\",\"date\":\"2026-0\$1-20\",\"values\":[\"%d\"],\"source\":\"import\",\"version_no\":1,\"advance\":[\"5\"],\"flags\":[],\"entered_by\":\"import:bench\",\"entered_at\":\"2026-12-06T01:00:00.123456789Z\"}', i, i)"
 
 sqlite3 "$dir/base.db" >/dev/null <<'SQL'
+PRAGMA page_size=16384;
 PRAGMA journal_mode=WAL;
 CREATE TABLE items (pk TEXT, sk TEXT, gsi1pk TEXT, gsi1sk TEXT, gsi2pk TEXT, gsi2sk TEXT,
   gsi3pk TEXT, gsi3sk TEXT, version INTEGER NOT NULL, ttl INTEGER, body TEXT NOT NULL,

@@ -1,14 +1,14 @@
 //! Batch intake of readings: what an import (or any bulk source) hands over, many rows at a
-//! time. The rows go through in slices, as a pipeline: while one slice's accepted readings are
-//! written, the next slice's meters are resolved (batch gets of their serial or account-number
-//! sentinels), read with their reading tails (one batch get of both, [`resolve`]; a meter's
-//! whole history only when its tail cannot decide a row) and its rows validated by the domain's
-//! `validate` against the history as it stands, including the rows accepted before them in the
-//! same call. Accepted readings are written per meter with its tail rewritten over the version
-//! read, in transactions as large as the store allows, with one audit record each, every
-//! reading on "must not exist" ([`write`]). So a row given twice changes nothing (an equal
-//! reading is `Unchanged`, a different one refused), a bad row never blocks the others, and
-//! nothing is half-written.
+//! time. The rows go through in slices, as a pipeline of three stages running at once: the next
+//! slice is read ahead ([`resolve`]: the serial or account-number sentinels, a serial's carrying
+//! the meter's spec, then the meters' reading tails; a meter's whole history only when its tail
+//! cannot decide a row), this slice's rows are validated by the domain's `validate` against the
+//! history as it stands, including the rows accepted before them in the same call, and the
+//! previous slice is written. Accepted readings are written per meter with its tail rewritten
+//! over the version read, in transactions as large as the store allows, with one audit record
+//! each, every reading on "must not exist" ([`write`]). So a row given twice changes nothing (an
+//! equal reading is `Unchanged`, a different one refused), a bad row never blocks the others,
+//! and nothing is half-written.
 
 mod resolve;
 mod write;

@@ -1,7 +1,8 @@
-//! The reads of a slice of rows: which meter each row names (batch gets of the serial and
-//! account-number sentinels; an account's meters with one query), the meters themselves with
-//! their reading tails (one batch get of both), a meter's whole history only when its tail
-//! cannot decide a row, and the estimates a reading may supersede. Spread over a few tasks:
+//! The reads of a slice of rows: which meter each row names, with its spec (batch gets of the
+//! serial sentinels, which carry it, and of the account-number sentinels; an account's meters
+//! with one query), the meters' reading tails (one batch get), a meter's whole history only
+//! when its tail cannot decide a row, and the estimates a reading may supersede. Spread over a
+//! few tasks:
 //! the reads are independent, the embedded store has several reader connections, and on
 //! DynamoDB each call is a network round trip.
 
