@@ -72,8 +72,7 @@ impl MeterWrites {
     /// Each reading's put (`MustNotExist`) and the supersessions it brings, then the tail's put
     /// over the version read.
     fn build(&self, namespace: &Namespace) -> Result<Vec<Write>, StoreError> {
-        let extra: usize = self.readings.iter().map(|p| p.extra.len()).sum();
-        let mut writes = Vec::with_capacity(self.readings.len() + extra + 1);
+        let mut writes = Vec::with_capacity(self.len());
         for p in &self.readings {
             let key = keys::reading(namespace, &p.subscriber_id, &self.meter_id, p.record.date);
             writes.push(Write::Put(Put {
