@@ -104,6 +104,17 @@ impl Meters {
         answer.json()["id"].as_str().unwrap().to_owned()
     }
 
+    /// Removes `meter` with `body` (`{"on": ...}` or `{}` for today).
+    pub(crate) async fn remove(&self, meter: &str, body: Value) -> Answer {
+        self.admin()
+            .send(
+                Method::POST,
+                &format!("/api/v1/meters/{meter}/remove"),
+                body,
+            )
+            .await
+    }
+
     async fn reading(&self, meter: &str, date: &str, values: Value) -> Answer {
         self.admin()
             .send(
@@ -205,14 +216,7 @@ async fn registry_create_edit_remove_and_serial_uniqueness() {
     assert_eq!(kind.json()["errors"][0]["field"], "kind");
 
     // Removal keeps the meter and its readings; nothing is accepted after the day.
-    let removed = m
-        .admin()
-        .send(
-            Method::POST,
-            &format!("/api/v1/meters/{id}/remove"),
-            json!({"on": "2026-03-01"}),
-        )
-        .await;
+    let removed = m.remove(&id, json!({"on": "2026-03-01"})).await;
     assert_eq!(removed.status, StatusCode::OK, "{}", removed.text);
     assert_eq!(removed.json()["status"], "removed");
     let after = m.reading(&id, "2026-03-20", json!(["30"])).await;
@@ -576,13 +580,7 @@ async fn verification_lists_by_due_date() {
         .as_str()
         .unwrap()
         .to_owned();
-    m.admin()
-        .send(
-            Method::POST,
-            &format!("/api/v1/meters/{soon}/remove"),
-            json!({}),
-        )
-        .await;
+    m.remove(&soon, json!({})).await;
     let within = m
         .admin()
         .get("/api/v1/meters/verification-due?days=30")

@@ -375,14 +375,7 @@ async fn rows_are_validated_against_the_meter_as_edited_renamed_and_removed() {
         RowOutcome::Stored { .. }
     ));
 
-    let removed = m
-        .admin()
-        .send(
-            Method::POST,
-            &format!("/api/v1/meters/{id}/remove"),
-            json!({"on": "2023-08-01"}),
-        )
-        .await;
+    let removed = m.remove(&id, json!({"on": "2023-08-01"})).await;
     assert_eq!(removed.status, StatusCode::OK, "{}", removed.text);
     let late = one("f6", row("ДЛ-1А", "2023-09-01", 9)).await;
     assert!(

@@ -854,7 +854,6 @@ fn item_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Item, StoreError>> {
     Ok(json_item_from_row(row)?.and_then(parse_body))
 }
 
-/// Like [`item_from_row`], leaving the body as the stored text.
 /// The item at `key` by `select`, the prepared `select_one`, unless it is absent or expired.
 fn live_json_item_with(
     select: &mut rusqlite::Statement<'_>,
@@ -869,6 +868,7 @@ fn live_json_item_with(
     Ok(item.filter(|item| item.expires_at.is_none_or(|at| at > now)))
 }
 
+/// Like [`item_from_row`], leaving the body as the stored text.
 fn json_item_from_row(row: &Row<'_>) -> rusqlite::Result<Result<JsonItem, StoreError>> {
     let pk: String = row.get(0)?;
     let sk: String = row.get(1)?;

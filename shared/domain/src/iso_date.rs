@@ -42,7 +42,7 @@ fn parse_plain(text: &str) -> Option<NaiveDate> {
 }
 
 /// `text` as a date: `YYYY-MM-DD` read directly, anything else as chrono reads it.
-pub fn parse(text: &str) -> Result<NaiveDate, chrono::ParseError> {
+fn parse(text: &str) -> Result<NaiveDate, chrono::ParseError> {
     match parse_plain(text) {
         Some(date) => Ok(date),
         None => text.parse(),

@@ -163,7 +163,6 @@ type WriteTask = tokio::task::JoinHandle<Result<Written, StoreError>>;
 type ReadTask = tokio::task::JoinHandle<Result<Read, StoreError>>;
 
 /// A slice's reads, made ahead: each row's target, and the meters with their tails.
-#[derive(Default)]
 struct Read {
     targets: Vec<Result<Target, Refusal>>,
     states: HashMap<String, MeterState>,
@@ -223,12 +222,11 @@ impl Intake {
         let mut ahead = slices.first().map(|slice| self.prefetch(slice));
         for (at, slice) in slices.iter().enumerate() {
             let start = at * SLICE_ROWS;
-            let read = match ahead.take() {
-                Some(task) => task
-                    .await
-                    .map_err(|e| StoreError::Backend(format!("intake read: {e}")))??,
-                None => Read::default(),
-            };
+            // Every slice is read ahead by the step before it (the first before the loop).
+            let Some(task) = ahead.take() else { break };
+            let read = task
+                .await
+                .map_err(|e| StoreError::Backend(format!("intake read: {e}")))??;
             ahead = slices.get(at + 1).map(|next| self.prefetch(next));
             let targets = read.targets;
             for (meter_id, state) in read.states {

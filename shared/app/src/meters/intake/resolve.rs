@@ -122,8 +122,12 @@ pub(super) async fn load_meters<'a>(
         let ns = db.namespace().clone();
         let mut read = Vec::with_capacity(group.len());
         for chunk in group.chunks(MAX_BATCH_GET / 2) {
+            // Each target's tail key, then its record's key when its sentinel gave no spec;
+            // `at[n]` is where target `n`'s keys start.
             let mut keys: Vec<Key> = Vec::with_capacity(chunk.len() * 2);
+            let mut at = Vec::with_capacity(chunk.len());
             for target in chunk {
+                at.push(keys.len());
                 keys.push(keys::meter_tail(&ns, &target.meter_id));
                 if target.spec.is_none() {
                     keys.push(keys::meter(&ns, &target.subscriber_id, &target.meter_id));
@@ -135,12 +139,12 @@ pub(super) async fn load_meters<'a>(
                 .into_iter()
                 .map(|item| (item.key.clone(), item))
                 .collect();
-            for target in chunk {
+            for (target, at) in chunk.iter().zip(at) {
                 let spec = match &target.spec {
                     Some(spec) => spec.clone(),
                     None => {
-                        let key = keys::meter(&ns, &target.subscriber_id, &target.meter_id);
-                        let Some(meter) = items.remove(&key) else {
+                        let key = &keys[at + 1];
+                        let Some(meter) = items.remove(key) else {
                             continue;
                         };
                         meter
@@ -149,8 +153,7 @@ pub(super) async fn load_meters<'a>(
                             .spec()
                     }
                 };
-                let tail_key = keys::meter_tail(&ns, &target.meter_id);
-                let (tail, tail_version) = match items.remove(&tail_key) {
+                let (tail, tail_version) = match items.remove(&keys[at]) {
                     Some(item) => (ReadingTail::from_json(&item)?, Some(item.version)),
                     None => (ReadingTail::default(), None),
                 };
